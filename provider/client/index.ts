@@ -1,0 +1,5 @@
+export * from "./client";
+export * from "./errors";
+export type { StartedRun } from "./resources/runs";
+export * from "./retry-policy";
+export * from "./schemas";

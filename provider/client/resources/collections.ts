@@ -1,0 +1,41 @@
+import type { ApiResponse, RequestOptions, ScrapingProsClient } from "../client";
+import { path } from "../path";
+import {
+  CollectionList,
+  CollectionSummary,
+  CollectionWriteResult,
+  type CreateCollectionBody,
+  type ListCollectionsQuery,
+  type UpdateCollectionBody,
+} from "../schemas";
+
+/** `/v1/async/collections`. */
+export class CollectionsResource {
+  constructor(private readonly client: ScrapingProsClient) {}
+
+  /**
+   * `POST /v1/async/collections`. With an `idempotencyKey` the call is retried on transient
+   * failures and a replay is reported as `replayed: true`; without one it is never retried.
+   */
+  create(
+    body: CreateCollectionBody,
+    options: Pick<RequestOptions, "idempotencyKey"> = {},
+  ): Promise<ApiResponse<CollectionWriteResult>> {
+    return this.client.request("POST", "/v1/async/collections", CollectionWriteResult, { ...options, body });
+  }
+
+  /** `GET /v1/async/collections` with optional filters (AND-ed). */
+  list(query: ListCollectionsQuery = {}): Promise<ApiResponse<CollectionSummary[]>> {
+    return this.client.request("GET", "/v1/async/collections", CollectionList, { query: { ...query } });
+  }
+
+  /** `GET /v1/async/collections/{id}`. Throws `NotFoundError` for an unknown id. */
+  get(id: string): Promise<ApiResponse<CollectionSummary>> {
+    return this.client.request("GET", path`/v1/async/collections/${id}`, CollectionSummary);
+  }
+
+  /** `PUT /v1/async/collections/{id}`: replaces the name and the whole request list. */
+  update(id: string, body: UpdateCollectionBody): Promise<ApiResponse<CollectionWriteResult>> {
+    return this.client.request("PUT", path`/v1/async/collections/${id}`, CollectionWriteResult, { body });
+  }
+}

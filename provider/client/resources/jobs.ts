@@ -1,0 +1,26 @@
+import type { ApiResponse, ScrapingProsClient } from "../client";
+import { path } from "../path";
+import { JobList, JobResult } from "../schemas";
+
+/** `/v1/async/collections/{cid}/runs/{rid}/jobs`. */
+export class JobsResource {
+  constructor(private readonly client: ScrapingProsClient) {}
+
+  /** Lists a run's jobs (shape undocumented: parsed leniently). */
+  list(collectionId: string, runId: string): Promise<ApiResponse<JobList>> {
+    return this.client.request(
+      "GET",
+      path`/v1/async/collections/${collectionId}/runs/${runId}/jobs`,
+      JobList,
+    );
+  }
+
+  /** One job's result; kept 24 h by the API, `NotFoundError` afterwards. */
+  result(collectionId: string, runId: string, jobId: string): Promise<ApiResponse<JobResult>> {
+    return this.client.request(
+      "GET",
+      path`/v1/async/collections/${collectionId}/runs/${runId}/jobs/${jobId}/result`,
+      JobResult,
+    );
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The Collection dynamic provider: check/diff/create/read/update/delete mapped onto the API.
+ *
+ * - check  → local validation only (0 API calls)
+ * - diff   → local comparison only (0 API calls)
+ * - create → POST /v1/async/collections with a URN-derived Idempotency-Key; auto-named and
+ *            `adoptExisting` collections are first looked up by exact name (GET ?name=) and adopted
+ *            with one PUT; `adoptId` adopts by id (GET + PUT)
+ * - read   → GET /v1/async/collections/{id}; 404 means gone
+ * - update → PUT /v1/async/collections/{id} with the full name and request list
+ * - delete → no API call (the API has no delete): the collection is kept, with a warning
+ */
+
+import { type CheckFailure, checkCollection } from "./check";
+import { ScrapingProsClient } from "./client/client";
+import { NotFoundError } from "./client/errors";
+import type {
+  BlockedUrl,
+  CollectionWriteResult,
+  CreateCollectionBody,
+  ScrapeRequest,
+} from "./client/schemas";
+import { type ConfigSource, MISSING_KEY_MESSAGE, type ProviderSettings, resolveSettings } from "./config";
+import { diffCollection } from "./diff";
+import { canonicalClone, deriveIdempotencyKey } from "./idempotency";
+import { type CollectionInputs, type CollectionOutputs, inputsOf, readState, SCHEMA_VERSION } from "./inputs";
+
+/** Where the provider writes warnings; the engine shows a plugin's stderr in the CLI output. */
+export type Warn = (message: string) => void;
+
+/** Options for {@link CollectionProvider}, mostly for tests. */
+export interface CollectionProviderOptions {
+  /** Builds the client; tests pass one with a short retry schedule. */
+  clientFactory?: (settings: ProviderSettings) => ScrapingProsClient;
+  warn?: Warn;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Thrown by create when the API created the collection but refused some URLs: the engine records the id. */
+export class ResourceInitError extends Error {
+  readonly id: string;
+  readonly properties: Record<string, unknown>;
+  readonly reasons: string[];
+  constructor(message: string, id: string, properties: Record<string, unknown>, reasons: string[]) {
+    super(message);
+    this.name = "ResourceInitError";
+    this.id = id;
+    this.properties = properties;
+    this.reasons = reasons;
+  }
+}
+
+/** The Collection resource provider. One instance per provider process. */
+export class CollectionProvider {
+  #settings: ProviderSettings | undefined;
+  #client: ScrapingProsClient | undefined;
+  readonly #options: CollectionProviderOptions;
+
+  constructor(options: CollectionProviderOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Receives the stack config from the engine (`scrapingpros:*`). */
+  async configure(req: { config: ConfigSource }): Promise<void> {
+    this.#settings = resolveSettings(req.config, this.#options.env ?? process.env);
+    await this.#client?.close();
+    this.#client = undefined;
+  }
+
+  async check(
+    _olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+    return checkCollection(news);
+  }
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return diffCollection(olds, news);
+  }
+
+  async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
+    const inputs = toInputs(props);
+    const client = this.#getClient();
+    const body = createBody(inputs);
+
+    if (inputs.adoptId) {
+      const existing = await client.collections.get(inputs.adoptId).catch((e: unknown) => {
+        if (e instanceof NotFoundError) {
+          throw new Error(`adoptId: no collection ${inputs.adoptId} exists in this ScrapingPros account`);
+        }
+        throw e;
+      });
+      return this.#adopt(existing.data.id, inputs, existing.data.created_at ?? null, "id");
+    }
+
+    if (inputs.autoNamed || inputs.adoptExisting) {
+      const { data } = await client.collections.list({ name: inputs.name });
+      const matches = data.filter((c) => c.name === inputs.name);
+      if (matches.length > 1) {
+        throw new Error(
+          `name: ${matches.length} collections are named "${inputs.name}" (${matches.map((c) => c.id).join(", ")}); ` +
+            "adopt one explicitly with adoptId",
+        );
+      }
+      const match = matches[0];
+      if (match) return this.#adopt(match.id, inputs, match.created_at ?? null, "name");
+    }
+
+    const key = deriveIdempotencyKey(inputs.__urn, body);
+    const res = await client.collections.create(body, { idempotencyKey: key });
+    if (res.replayed) {
+      this.#warn(
+        `collection ${res.data.id} (${inputs.name}): create replayed by the API, no new collection was made`,
+      );
+    }
+    const outs = outputsFrom(inputs, res.data, null, false);
+    throwIfBlocked(res.data, outs, inputs.requests);
+    return { id: res.data.id, outs };
+  }
+
+  async #adopt(
+    id: string,
+    inputs: CollectionInputs,
+    createdAt: number | null,
+    by: "id" | "name",
+  ): Promise<{ id: string; outs: CollectionOutputs }> {
+    const res = await this.#getClient().collections.update(id, updateBody(inputs));
+    this.#warn(
+      `collection ${id} (${inputs.name}): adopted an existing collection by ${by} and applied the declared requests`,
+    );
+    const outs = outputsFrom(inputs, res.data, createdAt, true);
+    throwIfBlocked(res.data, outs, inputs.requests);
+    return { id, outs };
+  }
+
+  async read(
+    id: string,
+    props: Record<string, unknown>,
+  ): Promise<{ id?: string; props?: Record<string, unknown>; inputs?: Record<string, unknown> }> {
+    const state = readState(props);
+    let found: Awaited<ReturnType<ScrapingProsClient["collections"]["get"]>>;
+    try {
+      found = await this.#getClient().collections.get(id);
+    } catch (e) {
+      // An empty id tells the engine the resource is gone.
+      if (e instanceof NotFoundError) return { id: "", props: {} };
+      throw e;
+    }
+    // GET shows only id, name and timestamps: everything else keeps its last applied value.
+    const outs: CollectionOutputs = {
+      ...state,
+      name: found.data.name,
+      createdAt: found.data.created_at ?? state.createdAt,
+      updatedAt: found.data.updated_at ?? state.updatedAt,
+    };
+    return { id: found.data.id, props: { ...outs }, inputs: { ...inputsOf(outs) } };
+  }
+
+  async update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ outs: CollectionOutputs }> {
+    const inputs = toInputs(news);
+    const previous = readState(olds);
+    const res = await this.#getClient().collections.update(id, updateBody(inputs));
+    const outs = outputsFrom(inputs, res.data, previous.createdAt, previous.adopted);
+    throwIfBlocked(res.data, outs, inputs.requests);
+    return { outs };
+  }
+
+  async delete(id: string, props: Record<string, unknown>): Promise<void> {
+    const state = readState(props);
+    this.#warn(
+      `collection ${id} (${state.name}) was removed from the stack but still exists in ScrapingPros: ` +
+        "the API has no delete endpoint",
+    );
+  }
+
+  #warn(message: string): void {
+    (this.#options.warn ?? ((m: string) => console.error(`warning: ${m}`)))(message);
+  }
+
+  #getClient(): ScrapingProsClient {
+    if (this.#client) return this.#client;
+    const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
+    if (!settings.apiKey) throw new Error(MISSING_KEY_MESSAGE);
+    this.#client = this.#options.clientFactory
+      ? this.#options.clientFactory(settings)
+      : new ScrapingProsClient({
+          ...settings.clientOptions,
+          apiKey: settings.apiKey,
+          onRetry: (e) =>
+            this.#warn(
+              `${e.method} ${e.path}: attempt ${e.attempt + 1} failed (${e.reason}), retrying in ${e.delayMs} ms`,
+            ),
+        });
+    return this.#client;
+  }
+}
+
+function toInputs(props: Record<string, unknown>): CollectionInputs {
+  const { __provider: _ignored, ...rest } = props;
+  return readState(rest);
+}
+
+function createBody(inputs: CollectionInputs): CreateCollectionBody {
+  return canonicalClone({
+    name: inputs.name,
+    requests: inputs.requests,
+    ...(inputs.callbackUrl !== undefined ? { callback_url: inputs.callbackUrl } : {}),
+  });
+}
+
+function updateBody(inputs: CollectionInputs): { name: string; requests: ScrapeRequest[] } {
+  return canonicalClone({ name: inputs.name, requests: inputs.requests });
+}
+
+function outputsFrom(
+  inputs: CollectionInputs,
+  result: CollectionWriteResult,
+  createdAt: number | null,
+  adopted: boolean,
+): CollectionOutputs {
+  return {
+    ...inputs,
+    name: result.name,
+    createdAt,
+    updatedAt: null,
+    requestCount: Math.max(
+      0,
+      inputs.requests.length - result.duplicates_skipped - result.blocked_urls.length,
+    ),
+    duplicatesSkipped: result.duplicates_skipped,
+    blockedUrls: result.blocked_urls,
+    adopted,
+    schemaVersion: SCHEMA_VERSION,
+  };
+}
+
+function throwIfBlocked(
+  result: CollectionWriteResult,
+  outs: CollectionOutputs,
+  requests: ScrapeRequest[],
+): void {
+  if (result.blocked_urls.length === 0) return;
+  const reasons = result.blocked_urls.map((b) => describeBlocked(b, requests));
+  throw new ResourceInitError(
+    `collection ${result.id} (${outs.name}) was saved, but the API refused ${result.blocked_urls.length} URL(s):\n  ` +
+      reasons.join("\n  ") +
+      "\nFix or remove them and run `pulumi up` again.",
+    result.id,
+    { ...outs },
+    reasons,
+  );
+}
+
+function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[]): string {
+  // The index base is undocumented: trust it only when the URL at that index matches.
+  const index = requests[b.index]?.url === b.url ? b.index : requests.findIndex((r) => r.url === b.url);
+  const where = index >= 0 ? `requests[${index}].url` : "requests[?].url";
+  return `${where}: ${b.url} blocked (${b.reason})${b.message ? `: ${b.message}` : ""}`;
+}

@@ -1,0 +1,17 @@
+/**
+ * The provider side of pulumi-scrapingpros, loaded by package name in the dynamic-provider process
+ * (`require("pulumi-scrapingpros/provider")`).
+ */
+import { CollectionProvider } from "./collection-provider";
+
+export * from "./check";
+export * from "./client";
+export * from "./collection-provider";
+export * from "./config";
+export * from "./diff";
+export * from "./idempotency";
+export * from "./inputs";
+export * from "./url-rules";
+
+/** The provider instance the serialized Collection resources call into. */
+export const collectionProvider = new CollectionProvider();

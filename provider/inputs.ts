@@ -1,0 +1,73 @@
+/**
+ * The shapes a Collection's inputs and outputs take inside the provider (after the engine resolved
+ * them), and how older state is read. `schemaVersion` lets every later provider version read state
+ * written by earlier ones.
+ */
+import type { BlockedUrl, ScrapeRequest } from "./client/schemas";
+
+/** The current state layout written to outputs. */
+export const SCHEMA_VERSION = 1;
+
+/** Inputs after `check`: what create/update send, plus the internal `__urn`. */
+export interface CollectionInputs {
+  name: string;
+  requests: ScrapeRequest[];
+  callbackUrl?: string;
+  adoptExisting?: boolean;
+  adoptId?: string;
+  /** Set by `check` when the user gave no name and it was derived from the URN. */
+  autoNamed?: boolean;
+  /** The resource's URN, computed by the SDK in the program (dynamic `create` is not given it). */
+  __urn: string;
+}
+
+/** Outputs stored in the state. */
+export interface CollectionOutputs extends CollectionInputs {
+  /** Epoch seconds, from the API; `null` until the API reported it (refresh, adopt) or when unknown. */
+  createdAt: number | null;
+  updatedAt: number | null;
+  /** Requests the API kept: submitted, minus duplicates skipped, minus blocked URLs. */
+  requestCount: number;
+  duplicatesSkipped: number;
+  blockedUrls: BlockedUrl[];
+  /** Whether this collection existed before this stack created it (adopted by name or by id). */
+  adopted: boolean;
+  schemaVersion: number;
+}
+
+/** The property names that force a replacement when they change. */
+export const REPLACE_PROPERTIES = ["callbackUrl"] as const;
+
+/** Reads outputs written by any provider version into the current layout. */
+export function readState(props: Record<string, unknown>): CollectionOutputs {
+  const requests = Array.isArray(props.requests) ? (props.requests as ScrapeRequest[]) : [];
+  return {
+    name: String(props.name ?? ""),
+    requests,
+    ...(typeof props.callbackUrl === "string" ? { callbackUrl: props.callbackUrl } : {}),
+    ...(props.adoptExisting === true ? { adoptExisting: true } : {}),
+    ...(typeof props.adoptId === "string" ? { adoptId: props.adoptId } : {}),
+    ...(props.autoNamed === true ? { autoNamed: true } : {}),
+    __urn: String(props.__urn ?? ""),
+    createdAt: typeof props.createdAt === "number" ? props.createdAt : null,
+    updatedAt: typeof props.updatedAt === "number" ? props.updatedAt : null,
+    requestCount: typeof props.requestCount === "number" ? props.requestCount : requests.length,
+    duplicatesSkipped: typeof props.duplicatesSkipped === "number" ? props.duplicatesSkipped : 0,
+    blockedUrls: Array.isArray(props.blockedUrls) ? (props.blockedUrls as BlockedUrl[]) : [],
+    adopted: props.adopted === true,
+    schemaVersion: SCHEMA_VERSION,
+  };
+}
+
+/** Picks the input properties out of outputs (what `read` hands back as `inputs`). */
+export function inputsOf(state: CollectionOutputs): CollectionInputs {
+  return {
+    name: state.name,
+    requests: state.requests,
+    ...(state.callbackUrl !== undefined ? { callbackUrl: state.callbackUrl } : {}),
+    ...(state.adoptExisting ? { adoptExisting: true } : {}),
+    ...(state.adoptId !== undefined ? { adoptId: state.adoptId } : {}),
+    ...(state.autoNamed ? { autoNamed: true } : {}),
+    __urn: state.__urn,
+  };
+}

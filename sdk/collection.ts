@@ -1,0 +1,146 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * One scrape request of a collection, in the API's own field names (they are sent as written).
+ * Fields beyond these pass through unchanged, so new API parameters need no provider release.
+ * @example { url: "https://example.com/tours/1", custom_id: "tour-1", browser: true }
+ */
+export interface ScrapeRequestArgs {
+  /** Absolute http(s) URL to scrape. */
+  url: pulumi.Input<string>;
+  /** Your own id for this request (at most 255 characters), echoed in job listings and results. */
+  custom_id?: pulumi.Input<string>;
+  /** Render the page in a browser. */
+  browser?: pulumi.Input<boolean>;
+  /** Take a screenshot. */
+  screenshot?: pulumi.Input<boolean>;
+  /** Proxy selection, e.g. `"any"`. */
+  use_proxy?: pulumi.Input<string>;
+  /** Browser actions, e.g. `{ type: "wait-for-timeout", time: 5000 }`. Unknown types pass through. */
+  actions?: pulumi.Input<pulumi.Input<{ type: pulumi.Input<string>; [key: string]: unknown }>[]>;
+  /** Any other per-request parameter of the API. */
+  [key: string]: unknown;
+}
+
+/** A URL the API refused when it saved the collection. */
+export interface BlockedUrlOutput {
+  /** Position in the submitted `requests` list. */
+  index: number;
+  url: string;
+  /** `private_ip`, `dns_failed`, `blocked_hostname`, `invalid_protocol`, `invalid_port`, `malformed_url` or `blocked`. */
+  reason: string;
+  message?: string;
+}
+
+/**
+ * The arguments of a {@link Collection}.
+ * @example
+ * new Collection("daily-tours", {
+ *   requests: [{ url: "https://example.com/tours/1", custom_id: "tour-1" }],
+ *   callbackUrl: "https://hooks.example.com/scrapingpros",
+ * });
+ */
+export interface CollectionArgs {
+  /**
+   * The collection's name. When omitted, it is derived: the logical name plus a short digest of the
+   * URN and of `callbackUrl`, stable across edits, new on replacement. An auto-named collection is
+   * looked up by that name before it is created, so an interrupted deployment re-attaches to it.
+   * Changing it renames the collection in place.
+   */
+  name?: pulumi.Input<string>;
+  /** The scrape requests. A change replaces the whole list with one PUT. */
+  requests: pulumi.Input<pulumi.Input<ScrapeRequestArgs>[]>;
+  /**
+   * Webhook URL called when a run of the collection completes. A change replaces the collection
+   * (the API's update does not take it); the old collection is kept in the account.
+   */
+  callbackUrl?: pulumi.Input<string>;
+  /**
+   * When a collection with exactly this `name` already exists, adopt it (one PUT of the declared
+   * requests) instead of creating another. Auto-named collections always do this.
+   * @default false
+   */
+  adoptExisting?: pulumi.Input<boolean>;
+  /**
+   * Adopt the existing collection with this id instead of creating one: it is checked with one GET
+   * and brought to the declared state with one PUT. (Pulumi's `import` option does not work with
+   * dynamic resources: pulumi/pulumi#16175.)
+   */
+  adoptId?: pulumi.Input<string>;
+}
+
+/** The type token. Never change it: existing state would be orphaned. */
+export const COLLECTION_TYPE = "pulumi-nodejs:dynamic/scrapingpros:Collection";
+
+/**
+ * The serialized provider stored in each resource's state: a one-line module that loads the
+ * provider by package name in the dynamic-provider process. `pulumi.dynamic.Resource` would
+ * serialize a provider object by value instead (about 2 KB per resource, and a code change would
+ * rewrite every resource's state); this keeps it near 100 bytes.
+ */
+export const SERIALIZED_PROVIDER =
+  'exports.handler = function () { return require("pulumi-scrapingpros/provider").collectionProvider; };\n';
+
+/**
+ * A ScrapingPros collection: a named list of scrape requests, created, updated and refreshed
+ * through the ScrapingPros API. Destroying it removes it from the stack only: the API has no
+ * delete, so the collection stays in the account (a warning names its id).
+ *
+ * This is a Pulumi dynamic resource (type `pulumi-nodejs:dynamic/scrapingpros:Collection`). Set the
+ * API key with `pulumi config set --secret scrapingpros:apiKey <key>` or `SCRAPINGPROS_API_KEY`.
+ * @example
+ * import { Collection } from "pulumi-scrapingpros";
+ * const tours = new Collection("daily-tours", {
+ *   requests: [
+ *     { url: "https://example.com/tours/1", custom_id: "en", browser: true },
+ *     { url: "https://example.com/tours/1", custom_id: "es", browser: true },
+ *   ],
+ * });
+ * export const collectionId = tours.id;
+ */
+export class Collection extends pulumi.CustomResource {
+  /** The collection's name in ScrapingPros (the given or the derived one). */
+  declare readonly name: pulumi.Output<string>;
+  /** The requests as last applied. */
+  declare readonly requests: pulumi.Output<Record<string, unknown>[]>;
+  /** The webhook URL, when set. */
+  declare readonly callbackUrl: pulumi.Output<string | undefined>;
+  /** Creation time, epoch seconds, as the API reports it (known after adoption or a refresh). */
+  declare readonly createdAt: pulumi.Output<number | null>;
+  /** Last update time, epoch seconds, as the API reports it (known after adoption or a refresh). */
+  declare readonly updatedAt: pulumi.Output<number | null>;
+  /** How many requests the API kept: submitted, minus duplicates skipped, minus blocked URLs. */
+  declare readonly requestCount: pulumi.Output<number>;
+  /** How many requests the API dropped as duplicates of (url, custom_id). */
+  declare readonly duplicatesSkipped: pulumi.Output<number>;
+  /** URLs the API refused (SSRF protection) at the last create or update. */
+  declare readonly blockedUrls: pulumi.Output<BlockedUrlOutput[]>;
+  /** True when the collection existed before and was adopted by name or id. */
+  declare readonly adopted: pulumi.Output<boolean>;
+
+  /**
+   * @param name The logical name: unique in the stack, part of the URN and of the derived names.
+   * @param args The collection's declaration.
+   * @param opts Resource options (`parent`, `protect`, `aliases`, …). `import` is not supported.
+   */
+  constructor(name: string, args: CollectionArgs, opts?: pulumi.CustomResourceOptions) {
+    const parent = opts?.parent;
+    const props: pulumi.Inputs = {
+      name: args.name,
+      requests: args.requests,
+      callbackUrl: args.callbackUrl,
+      adoptExisting: args.adoptExisting,
+      adoptId: args.adoptId,
+      // Dynamic providers are not given the URN; the idempotency key and the derived name need it.
+      __urn: pulumi.createUrn(name, COLLECTION_TYPE, parent),
+      __provider: SERIALIZED_PROVIDER,
+      createdAt: undefined,
+      updatedAt: undefined,
+      requestCount: undefined,
+      duplicatesSkipped: undefined,
+      blockedUrls: undefined,
+      adopted: undefined,
+    };
+    super(COLLECTION_TYPE, name, props, opts);
+  }
+}
