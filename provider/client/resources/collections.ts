@@ -17,7 +17,7 @@ export class CollectionsResource {
    * `POST /v1/async/collections`. With an `idempotencyKey` the call is retried on transient
    * failures and a replay is reported as `replayed: true`; without one it is never retried.
    */
-  create(
+  async create(
     body: CreateCollectionBody,
     options: Pick<RequestOptions, "idempotencyKey"> = {},
   ): Promise<ApiResponse<CollectionWriteResult>> {
@@ -25,17 +25,17 @@ export class CollectionsResource {
   }
 
   /** `GET /v1/async/collections` with optional filters (AND-ed). */
-  list(query: ListCollectionsQuery = {}): Promise<ApiResponse<CollectionSummary[]>> {
+  async list(query: ListCollectionsQuery = {}): Promise<ApiResponse<CollectionSummary[]>> {
     return this.client.request("GET", "/v1/async/collections", CollectionList, { query: { ...query } });
   }
 
   /** `GET /v1/async/collections/{id}`. Throws `NotFoundError` for an unknown id. */
-  get(id: string): Promise<ApiResponse<CollectionSummary>> {
+  async get(id: string): Promise<ApiResponse<CollectionSummary>> {
     return this.client.request("GET", path`/v1/async/collections/${id}`, CollectionSummary);
   }
 
   /** `PUT /v1/async/collections/{id}`: replaces the name and the whole request list. */
-  update(id: string, body: UpdateCollectionBody): Promise<ApiResponse<CollectionWriteResult>> {
+  async update(id: string, body: UpdateCollectionBody): Promise<ApiResponse<CollectionWriteResult>> {
     return this.client.request("PUT", path`/v1/async/collections/${id}`, CollectionWriteResult, { body });
   }
 }

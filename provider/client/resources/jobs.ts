@@ -7,7 +7,7 @@ export class JobsResource {
   constructor(private readonly client: ScrapingProsClient) {}
 
   /** Lists a run's jobs (shape undocumented: parsed leniently). */
-  list(collectionId: string, runId: string): Promise<ApiResponse<JobList>> {
+  async list(collectionId: string, runId: string): Promise<ApiResponse<JobList>> {
     return this.client.request(
       "GET",
       path`/v1/async/collections/${collectionId}/runs/${runId}/jobs`,
@@ -16,7 +16,7 @@ export class JobsResource {
   }
 
   /** One job's result; kept 24 h by the API, `NotFoundError` afterwards. */
-  result(collectionId: string, runId: string, jobId: string): Promise<ApiResponse<JobResult>> {
+  async result(collectionId: string, runId: string, jobId: string): Promise<ApiResponse<JobResult>> {
     return this.client.request(
       "GET",
       path`/v1/async/collections/${collectionId}/runs/${runId}/jobs/${jobId}/result`,

@@ -61,14 +61,14 @@ export class RunsResource {
   }
 
   /** `GET .../runs`, newest first; `status_filter` narrows by status (e.g. `in_progress`). */
-  list(collectionId: string, query: ListRunsQuery = {}): Promise<ApiResponse<RunList>> {
+  async list(collectionId: string, query: ListRunsQuery = {}): Promise<ApiResponse<RunList>> {
     return this.client.request("GET", path`/v1/async/collections/${collectionId}/runs`, RunList, {
       query: { ...query },
     });
   }
 
   /** `GET .../runs/{run_id}`: counters and webhook delivery status. */
-  get(collectionId: string, runId: string): Promise<ApiResponse<Run>> {
+  async get(collectionId: string, runId: string): Promise<ApiResponse<Run>> {
     return this.client.request("GET", path`/v1/async/collections/${collectionId}/runs/${runId}`, Run);
   }
 }

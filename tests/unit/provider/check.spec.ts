@@ -1,0 +1,120 @@
+import * as assert from "node:assert/strict";
+import { checkCollection, UNKNOWN } from "../../../provider/check";
+
+const URN = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/scrapingpros:Collection::daily";
+const ok = (extra: Record<string, unknown> = {}) => ({
+  __urn: URN,
+  name: "daily",
+  requests: [{ url: "https://example.com" }],
+  ...extra,
+});
+
+describe("check", () => {
+  it("accepts a valid collection and passes unknown request fields and action types through", () => {
+    const req = {
+      url: "https://e.example",
+      custom_id: "a",
+      wait_until: "load",
+      actions: [{ type: "future-action", x: 1 }],
+    };
+    const r = checkCollection(ok({ requests: [req] }));
+    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.inputs.requests, [req]);
+    assert.equal(r.inputs.name, "daily");
+  });
+
+  it("derives a name when none is given, stable for the same URN and callbackUrl", () => {
+    const a = checkCollection(ok({ name: undefined }));
+    const b = checkCollection(ok({ name: undefined }));
+    assert.match(String(a.inputs.name), /^daily-[0-9a-f]{8}$/);
+    assert.equal(a.inputs.name, b.inputs.name);
+    assert.equal(a.inputs.autoNamed, true);
+    const c = checkCollection(ok({ name: undefined, callbackUrl: "https://hooks.example/x" }));
+    assert.notEqual(c.inputs.name, a.inputs.name);
+  });
+
+  it("accepts an empty request list", () => {
+    assert.deepEqual(checkCollection(ok({ requests: [] })).failures, []);
+  });
+
+  it("skips values that are unknown during preview", () => {
+    const r = checkCollection(ok({ requests: [{ url: UNKNOWN }, UNKNOWN], callbackUrl: UNKNOWN }));
+    assert.deepEqual(r.failures, []);
+  });
+
+  const bad: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      "ftp url",
+      { requests: [{ url: "https://ok.example" }, { url: "ftp://x.example/f" }] },
+      "requests[1].url",
+      /http or https/,
+    ],
+    ["scheme-less url", { requests: [{ url: "www.example.com" }] }, "requests[0].url", /add the scheme/],
+    ["private ip", { requests: [{ url: "http://10.1.1.1/" }] }, "requests[0].url", /private_ip/],
+    ["localhost", { requests: [{ url: "http://localhost/" }] }, "requests[0].url", /blocked_hostname/],
+    ["missing url", { requests: [{ browser: true }] }, "requests[0].url", /required/],
+    ["non-string url", { requests: [{ url: 42 }] }, "requests[0].url", /string/],
+    ["request not an object", { requests: ["https://x.example"] }, "requests[0]", /object/],
+    [
+      "long custom_id",
+      { requests: [{ url: "https://x.example", custom_id: "x".repeat(256) }] },
+      "requests[0].custom_id",
+      /255/,
+    ],
+    [
+      "duplicate pair",
+      {
+        requests: [{ url: "https://x.example" }, { url: "https://y.example" }, { url: "https://x.example" }],
+      },
+      "requests[2]",
+      /duplicates requests\[0\]/,
+    ],
+    [
+      "bad browser",
+      { requests: [{ url: "https://x.example", browser: "yes" }] },
+      "requests[0].browser",
+      /true or false/,
+    ],
+    [
+      "action without type",
+      { requests: [{ url: "https://x.example", actions: [{ time: 5 }] }] },
+      "requests[0].actions[0].type",
+      /required/,
+    ],
+    [
+      "actions not a list",
+      { requests: [{ url: "https://x.example", actions: {} }] },
+      "requests[0].actions",
+      /list/,
+    ],
+    ["no requests", { requests: undefined }, "requests", /required/],
+    ["requests not a list", { requests: "x" }, "requests", /list/],
+    ["empty name", { name: " " }, "name", /empty/],
+    ["long name", { name: "n".repeat(256) }, "name", /255/],
+    ["bad callback", { callbackUrl: "not a url" }, "callbackUrl", /absolute URL/],
+    ["ftp callback", { callbackUrl: "ftp://h.example/" }, "callbackUrl", /http or https/],
+    ["unknown property", { colour: "red" }, "colour", /not a Collection property/],
+    ["bad adoptExisting", { adoptExisting: "yes" }, "adoptExisting", /true or false/],
+    ["missing urn", { __urn: undefined }, "__urn", /Collection class/],
+  ];
+  for (const [what, extra, property, reason] of bad) {
+    it(`rejects ${what} at ${property}`, () => {
+      const { failures } = checkCollection(ok(extra));
+      const f = failures.find((x) => x.property === property);
+      assert.ok(f, `expected a failure at ${property}, got ${JSON.stringify(failures)}`);
+      assert.match(f.reason, reason);
+    });
+  }
+
+  it("the same url with different custom_ids is not a duplicate", () => {
+    const r = checkCollection(
+      ok({
+        requests: [
+          { url: "https://v.example/1", custom_id: "en" },
+          { url: "https://v.example/1", custom_id: "es" },
+        ],
+      }),
+    );
+    assert.deepEqual(r.failures, []);
+  });
+});
