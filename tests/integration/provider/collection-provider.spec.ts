@@ -1,0 +1,337 @@
+import * as assert from "node:assert/strict";
+import type { RunningEmulator } from "../../../emulator";
+import { ScrapingProsClient } from "../../../provider/client/client";
+import { CollectionProvider, ResourceInitError } from "../../../provider/collection-provider";
+import { MISSING_KEY_MESSAGE } from "../../../provider/config";
+import { deriveIdempotencyKey } from "../../../provider/idempotency";
+import { calls, startTestEmulator, TEST_KEY } from "../../helpers/emulator";
+
+const TYPE = "pulumi-nodejs:dynamic/scrapingpros:Collection";
+const urn = (name: string) => `urn:pulumi:dev::proj::${TYPE}::${name}`;
+
+describe("Collection provider against the emulator", () => {
+  let emu: RunningEmulator;
+  let warnings: string[];
+  let clients: ScrapingProsClient[];
+
+  const provider = async (env: NodeJS.ProcessEnv = {}) => {
+    const p = new CollectionProvider({
+      warn: (m) => warnings.push(m),
+      env,
+      clientFactory: (s) => {
+        const c = new ScrapingProsClient({
+          ...s.clientOptions,
+          apiKey: s.apiKey ?? "",
+          initialDelayMs: 5,
+          maxDelayMs: 20,
+          maxRetryAfterMs: 1500,
+        });
+        clients.push(c);
+        return c;
+      },
+    });
+    const config: Record<string, string> = {
+      "scrapingpros:apiKey": TEST_KEY,
+      "scrapingpros:baseUrl": emu.url,
+    };
+    await p.configure({ config: { get: (k) => config[k] } });
+    return p;
+  };
+
+  /** check, as the engine calls it, then the inputs create/update receive. */
+  const checked = async (p: CollectionProvider, news: Record<string, unknown>) => {
+    const r = await p.check({}, { __provider: "x", ...news });
+    assert.deepEqual(r.failures, []);
+    return { ...r.inputs, __provider: "x" };
+  };
+
+  before(async () => {
+    emu = await startTestEmulator();
+  });
+  after(async () => {
+    await emu.stop();
+  });
+  beforeEach(() => {
+    emu.reset();
+    warnings = [];
+    clients = [];
+  });
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it("check and diff make no API calls", async () => {
+    const p = await provider();
+    const inputs = await checked(p, { __urn: urn("a"), requests: [{ url: "https://example.com" }] });
+    await p.diff("id", inputs, { ...inputs, name: "other" });
+    const bad = await p.check({}, { __urn: urn("a"), requests: [{ url: "ftp://x" }] });
+    assert.equal(bad.failures[0]?.property, "requests[0].url");
+    assert.equal(emu.requests().length, 0);
+  });
+
+  it("explicitly named create = 1 POST with the URN-derived key; outputs report what the API kept", async () => {
+    const p = await provider();
+    const inputs = await checked(p, {
+      __urn: urn("tours"),
+      name: "tours",
+      requests: [
+        { url: "https://example.com/1", custom_id: "en" },
+        { url: "https://example.com/1", custom_id: "es" },
+      ],
+    });
+    const { id, outs } = await p.create(inputs);
+    assert.deepEqual(
+      calls(emu).map((c) => c.method),
+      ["POST"],
+    );
+    const body = { name: "tours", requests: inputs.requests };
+    assert.equal(calls(emu)[0]?.idempotencyKey, deriveIdempotencyKey(urn("tours"), body));
+    assert.equal(outs.requestCount, 2);
+    assert.equal(outs.duplicatesSkipped, 0);
+    assert.equal(emu.collections()[0]?.id, id);
+    assert.equal(emu.collections()[0]?.requests.length, 2);
+  });
+
+  it("a second create of the same desired state is replayed (a rerun after a lost response)", async () => {
+    const p = await provider();
+    const inputs = await checked(p, {
+      __urn: urn("tours"),
+      name: "tours",
+      requests: [{ url: "https://example.com" }],
+    });
+    const first = await p.create(inputs);
+    const second = await p.create(inputs);
+    assert.equal(second.id, first.id);
+    assert.equal(emu.collections().length, 1);
+    assert.deepEqual(
+      calls(emu, "POST").map((c) => c.replayed),
+      [false, true],
+    );
+    assert.ok(warnings.some((w) => w.includes("replayed")));
+  });
+
+  it("auto-named create = 1 GET (lookup) + 1 POST; a rerun with edits adopts by name: 1 GET + 1 PUT", async () => {
+    const p = await provider();
+    const inputs = await checked(p, { __urn: urn("auto"), requests: [{ url: "https://example.com/a" }] });
+    assert.match(String(inputs.name), /^auto-[0-9a-f]{8}$/);
+    const first = await p.create(inputs);
+    assert.deepEqual(
+      calls(emu).map((c) => `${c.method} ${c.query.name ?? ""}`),
+      [`GET ${inputs.name}`, "POST "],
+    );
+    // A rerun after a kill may carry edited requests (so a new idempotency key): the lookup finds
+    // the collection by its stable name and adoption applies the edit. No 422, no duplicate.
+    const edited = await checked(p, { __urn: urn("auto"), requests: [{ url: "https://example.com/b" }] });
+    assert.equal(edited.name, inputs.name);
+    const before = emu.requests().length;
+    const adopted = await p.create(edited);
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(before)
+        .map((c) => c.method),
+      ["GET", "PUT"],
+    );
+    assert.equal(adopted.id, first.id);
+    assert.equal(adopted.outs.adopted, true);
+    assert.equal(emu.collections().length, 1);
+    assert.deepEqual(emu.collections()[0]?.requests, [{ url: "https://example.com/b" }]);
+  });
+
+  it("more than one collection with the auto name is an error listing the ids", async () => {
+    const p = await provider();
+    const inputs = await checked(p, { __urn: urn("dup"), requests: [] });
+    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
+    clients.push(client);
+    const a = await client.collections.create({ name: String(inputs.name), requests: [] });
+    const b = await client.collections.create({ name: String(inputs.name), requests: [] });
+    await assert.rejects(p.create(inputs), (e: Error) => {
+      assert.match(e.message, new RegExp(`${a.data.id}.*${b.data.id}`));
+      return true;
+    });
+    assert.equal(calls(emu, "POST").length, 2);
+  });
+
+  it("explicit name + adoptExisting adopts the one match; without it a new collection is made", async () => {
+    const p = await provider();
+    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
+    clients.push(client);
+    const existing = await client.collections.create({ name: "legacy", requests: [] });
+    const adopt = await p.create(
+      await checked(p, {
+        __urn: urn("l"),
+        name: "legacy",
+        adoptExisting: true,
+        requests: [{ url: "https://x.example" }],
+      }),
+    );
+    assert.equal(adopt.id, existing.data.id);
+    const fresh = await p.create(await checked(p, { __urn: urn("l2"), name: "legacy", requests: [] }));
+    assert.notEqual(fresh.id, existing.data.id);
+  });
+
+  it("adoptId = 1 GET + 1 PUT; an unknown id fails clearly", async () => {
+    const p = await provider();
+    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
+    clients.push(client);
+    const existing = await client.collections.create({ name: "by-id", requests: [] });
+    const before = emu.requests().length;
+    const r = await p.create(
+      await checked(p, {
+        __urn: urn("i"),
+        name: "by-id",
+        adoptId: existing.data.id,
+        requests: [{ url: "https://x.example" }],
+      }),
+    );
+    assert.equal(r.id, existing.data.id);
+    assert.equal(typeof r.outs.createdAt, "number");
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(before)
+        .map((c) => c.method),
+      ["GET", "PUT"],
+    );
+    await assert.rejects(
+      p.create(
+        await checked(p, { __urn: urn("j"), adoptId: "00000000-0000-4000-8000-000000000000", requests: [] }),
+      ),
+      /adoptId: no collection 00000000-0000-4000-8000-000000000000/,
+    );
+  });
+
+  it("update = 1 PUT with the full name and requests", async () => {
+    const p = await provider();
+    const inputs = await checked(p, { __urn: urn("u"), name: "u", requests: [{ url: "https://a.example" }] });
+    const { id, outs } = await p.create(inputs);
+    const before = emu.requests().length;
+    const news = await checked(p, {
+      __urn: urn("u"),
+      name: "u2",
+      requests: [{ url: "https://b.example" }, { url: "https://c.example" }],
+    });
+    const updated = await p.update(id, { ...outs }, news);
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(before)
+        .map((c) => c.method),
+      ["PUT"],
+    );
+    assert.equal(updated.outs.name, "u2");
+    assert.equal(updated.outs.requestCount, 2);
+    assert.equal(emu.collections()[0]?.requests.length, 2);
+  });
+
+  it("read = 1 GET; keeps what GET cannot see; returns inputs; 404 means gone", async () => {
+    const p = await provider();
+    const inputs = await checked(p, {
+      __urn: urn("r"),
+      name: "r",
+      callbackUrl: "https://hooks.example/x",
+      requests: [{ url: "https://a.example" }],
+    });
+    const { id, outs } = await p.create(inputs);
+    const before = emu.requests().length;
+    const read = await p.read(id, { ...outs });
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(before)
+        .map((c) => c.method),
+      ["GET"],
+    );
+    assert.equal(read.id, id);
+    assert.deepEqual(read.props?.requests, outs.requests);
+    assert.equal(read.props?.callbackUrl, "https://hooks.example/x");
+    assert.equal(typeof read.props?.createdAt, "number");
+    assert.deepEqual(read.inputs?.requests, inputs.requests);
+    assert.equal(read.inputs?.name, "r");
+    const gone = await p.read("00000000-0000-4000-8000-000000000000", { ...outs });
+    assert.equal(gone.id, "");
+  });
+
+  it("blocked URLs: the collection is saved and create fails with its id and each URL's index and reason", async () => {
+    const p = await provider();
+    emu.reset();
+    const hosted = await startTestEmulator({ hosts: { "nx.example": "dns_failed" } });
+    try {
+      const config: Record<string, string> = {
+        "scrapingpros:apiKey": TEST_KEY,
+        "scrapingpros:baseUrl": hosted.url,
+      };
+      await p.configure({ config: { get: (k) => config[k] } });
+      const inputs = await checked(p, {
+        __urn: urn("b"),
+        name: "b",
+        requests: [{ url: "https://ok.example" }, { url: "https://nx.example/x" }],
+      });
+      const err = await p.create(inputs).then(
+        () => assert.fail("expected a ResourceInitError"),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ResourceInitError);
+      assert.equal(err.id, hosted.collections()[0]?.id);
+      assert.equal(err.reasons.length, 1);
+      assert.match(
+        String(err.reasons[0]),
+        /^requests\[1\]\.url: https:\/\/nx\.example\/x blocked \(dns_failed\)/,
+      );
+      assert.match(err.message, /refused 1 URL/);
+      assert.equal((err.properties as { requestCount: number }).requestCount, 1);
+    } finally {
+      await hosted.stop();
+    }
+  });
+
+  it("a lost create response is retried with the same key: one collection", async () => {
+    const p = await provider();
+    emu.addFault({ method: "POST", path: "/v1/async/collections", action: "drop-after-commit" });
+    const { id } = await p.create(await checked(p, { __urn: urn("lost"), name: "lost", requests: [] }));
+    assert.equal(emu.collections().length, 1);
+    assert.equal(emu.collections()[0]?.id, id);
+    assert.deepEqual(
+      calls(emu, "POST").map((c) => c.replayed),
+      [false, true],
+    );
+  });
+
+  it("5xx and 429 during update are retried", async () => {
+    const p = await provider();
+    const { id, outs } = await p.create(await checked(p, { __urn: urn("f"), name: "f", requests: [] }));
+    emu.addFault({ method: "PUT", path: "/v1/async/collections/*", action: "status", status: 503 });
+    emu.addFault({
+      method: "PUT",
+      path: "/v1/async/collections/*",
+      action: "status",
+      status: 429,
+      retryAfter: "0",
+    });
+    await p.update(id, { ...outs }, await checked(p, { __urn: urn("f"), name: "f2", requests: [] }));
+    assert.deepEqual(
+      calls(emu, "PUT").map((c) => c.status),
+      [503, 429, 200],
+    );
+    assert.equal(emu.collections()[0]?.name, "f2");
+  });
+
+  it("delete calls nothing and warns with the id", async () => {
+    const p = await provider();
+    const { id, outs } = await p.create(await checked(p, { __urn: urn("d"), name: "d", requests: [] }));
+    const before = emu.requests().length;
+    await p.delete(id, { ...outs });
+    assert.equal(emu.requests().length, before);
+    assert.ok(warnings.some((w) => w.includes(id) && w.includes("no delete")));
+  });
+
+  it("a missing API key fails with how to set it, before any call", async () => {
+    const p = new CollectionProvider({ env: {} });
+    await p.configure({ config: { get: () => undefined } });
+    await assert.rejects(
+      p.create({ __urn: urn("k"), name: "k", requests: [] }),
+      (e: Error) => e.message === MISSING_KEY_MESSAGE,
+    );
+    assert.equal(emu.requests().length, 0);
+  });
+});
