@@ -39,7 +39,7 @@ describe("Collection provider against the emulator", () => {
   };
 
   /** check, as the engine calls it, then the inputs create/update receive. */
-  const checked = async (p: CollectionProvider, news: Record<string, unknown>) => {
+  const checked = async (p: CollectionProvider, news: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const r = await p.check({}, { __provider: "x", ...news });
     assert.deepEqual(r.failures, []);
     return { ...r.inputs, __provider: "x" };
