@@ -1,0 +1,13 @@
+export { EmulatorClock, parseIso8601, toEpochSeconds, toIsoSeconds } from "./clock";
+export type { Fault, FaultAction, HeldRequest } from "./faults";
+export { matchPathPattern } from "./faults";
+export type { JsonObject, JsonValue } from "./json";
+export type { EmulatorOptions, FaultInput, RunningEmulator } from "./options";
+export type { BlockedUrl } from "./request-list";
+export type { RequestLogEntry } from "./request-log";
+export { startEmulator } from "./server";
+export type { BlockedReason, HostMap, HostVerdict } from "./ssrf";
+export { BLOCKED_REASON_MESSAGES, classifyUrl } from "./ssrf";
+export type { CallbackStatus, StoredCollection, StoredJob, StoredRun } from "./store";
+export type { WebhookAttempt } from "./webhooks";
+export { signWebhook } from "./webhooks";
