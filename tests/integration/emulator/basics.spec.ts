@@ -57,7 +57,7 @@ describe("emulator: health, auth and errors", () => {
     await call(emulator, "GET", "/v1/async/collections", { key: "wrong-key-xyz" });
     const log = (await (await fetch(`${emulator.url}/__emulator/requests`)).json()) as RequestLogEntry[];
     assert.equal(log.length, 1);
-    assert.equal(log[0].status, 401);
+    assert.equal(log[0]?.status, 401);
     assert.ok(!JSON.stringify(log).includes("wrong-key-xyz"));
   });
 
