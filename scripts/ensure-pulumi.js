@@ -1,0 +1,375 @@
+#!/usr/bin/env node
+/**
+ * @file Make a Pulumi CLI able to run Node.js programs available, building it from Go sources if needed.
+ *
+ * Pulumi's installers download prebuilt binaries, which our machines cannot do; the Go module proxy is
+ * reachable, so the CLI is built from the wrapper module in `scripts/pulumi-cli/` (go.mod + go.sum pin
+ * the exact module graph, `tools.go` imports the CLI, `language-nodejs/` is our own small Node.js
+ * language host because the upstream one is not served as a Go module).
+ *
+ * Resolution order:
+ *  1. `pulumi` on PATH reporting a version >= 3.181.0, with `pulumi-language-nodejs` also on PATH:
+ *     use that installation (skipped with `--ignore-path` / `{ ignorePath: true }`).
+ *  2. `<repo>/.tools/pulumi/v<version>/bin/` (git-ignored) holding a build whose stamp file matches
+ *     the current wrapper sources: reuse it.
+ *  3. Otherwise build once with `go build` (GOTOOLCHAIN=local, -mod=readonly against the committed
+ *     go.sum, -trimpath, CGO_ENABLED=0, version stamped via -ldflags) into that directory:
+ *       pulumi                          the CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+ *       pulumi-language-nodejs          the language host (scripts/pulumi-cli/language-nodejs)
+ *       pulumi-resource-pulumi-nodejs   shell shim running @pulumi/pulumi's dynamic provider
+ *     The stamp file is written only after the build succeeded and `pulumi version` answered.
+ *     Go's module and build caches make a rebuild on the same machine take seconds to a minute.
+ *
+ * CLI usage:
+ *   node scripts/ensure-pulumi.js [--quiet] [--print-path] [--ignore-path]
+ *     --quiet        print only errors and the final bin directory
+ *     --print-path   print the bin directory and nothing else (errors still go to stderr)
+ *     --ignore-path  do not use a `pulumi` found on PATH; always use/build the pinned version
+ *   stdout is exactly the bin directory (one line) on success; progress goes to stderr; on failure
+ *   the exit status is non-zero and the go error output is printed to stderr.
+ *   Typical use: PATH="$(node scripts/ensure-pulumi.js --print-path):$PATH" pulumi version
+ *
+ * Library usage:
+ *   const { ensurePulumi } = require("./scripts/ensure-pulumi.js");
+ *   const { binDir, pulumi, version } = ensurePulumi({ quiet: true }); // synchronous, throws on failure
+ *
+ * Running `pulumi` with a local file backend needs, besides PATH: PULUMI_BACKEND_URL=file://<dir>,
+ * PULUMI_CONFIG_PASSPHRASE=<anything>, PULUMI_SKIP_UPDATE_CHECK=true and, to keep the user's
+ * ~/.pulumi untouched, PULUMI_HOME=<dir>.
+ */
+
+const childProcess = require("node:child_process");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const WRAPPER_DIR = path.join(__dirname, "pulumi-cli");
+const TOOLS_DIR = path.join(REPO_ROOT, ".tools", "pulumi");
+const MIN_PATH_VERSION = "3.181.0";
+const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
+const LANGUAGE_HOST_PACKAGE = "./language-nodejs";
+const VERSION_VAR = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
+const STAMP_FILE = ".stamp.json";
+/** Bump to force a rebuild when the layout of the bin directory changes. */
+const LAYOUT_REVISION = 1;
+
+const EXECUTABLES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+
+/**
+ * Reads the pinned Pulumi version from the wrapper module's go.mod.
+ * @returns {string} e.g. "3.274.1"
+ */
+function pinnedVersion() {
+  const goMod = fs.readFileSync(path.join(WRAPPER_DIR, "go.mod"), "utf8");
+  const m = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3\s+v(\d+\.\d+\.\d+\S*)/m.exec(goMod);
+  if (!m) {
+    throw new Error("scripts/pulumi-cli/go.mod does not require github.com/pulumi/pulumi/pkg/v3");
+  }
+  return m[1];
+}
+
+/**
+ * Extracts the first semantic version ("3.274.1") from text such as the output of `pulumi version`.
+ * @param {string} text
+ * @returns {string | undefined}
+ */
+function parseVersion(text) {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+}
+
+/**
+ * Compares two "major.minor.patch" versions (pre-release suffixes ignored).
+ * @param {string} a
+ * @param {string} b
+ * @returns {number} negative if a < b, 0 if equal, positive if a > b
+ */
+function compareVersions(a, b) {
+  const pa = a.split(/[.-]/).slice(0, 3).map(Number);
+  const pb = b.split(/[.-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] || 0) - (pb[i] || 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Finds an executable on PATH.
+ * @param {string} name
+ * @param {string} [searchPath]
+ * @returns {string | undefined} absolute path
+ */
+function findOnPath(name, searchPath = process.env.PATH || "") {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      const st = fs.statSync(candidate);
+      if (st.isFile()) {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // not there or not executable
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs `<pulumi> version` and returns the parsed version.
+ * @param {string} pulumi
+ * @returns {string | undefined}
+ */
+function pulumiVersion(pulumi) {
+  const r = childProcess.spawnSync(pulumi, ["version"], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+  });
+  if (r.status !== 0) return undefined;
+  return parseVersion(r.stdout || "");
+}
+
+/**
+ * Uses a `pulumi` from PATH when it is recent enough and has the Node.js language host beside it.
+ * @returns {{binDir: string, pulumi: string, version: string, source: string} | undefined}
+ */
+function fromPath() {
+  const pulumi = findOnPath("pulumi");
+  if (!pulumi || !findOnPath("pulumi-language-nodejs")) return undefined;
+  const version = pulumiVersion(pulumi);
+  if (!version || compareVersions(version, MIN_PATH_VERSION) < 0) return undefined;
+  return { binDir: path.dirname(pulumi), pulumi, version, source: "path" };
+}
+
+/**
+ * Hash of everything the build depends on in this repository, so an edit of the wrapper module or the
+ * language host invalidates an existing build.
+ * @returns {string}
+ */
+function inputsHash() {
+  const h = crypto.createHash("sha256");
+  h.update(`layout:${LAYOUT_REVISION}\n`);
+  h.update(shimScript());
+  const files = ["go.mod", "go.sum", "tools.go"];
+  const hostDir = path.join(WRAPPER_DIR, "language-nodejs");
+  for (const f of fs.readdirSync(hostDir).sort()) {
+    if (f.endsWith(".go")) files.push(path.join("language-nodejs", f));
+  }
+  for (const f of files) {
+    h.update(`${f}\n`);
+    h.update(fs.readFileSync(path.join(WRAPPER_DIR, f)));
+  }
+  return h.digest("hex");
+}
+
+/**
+ * The `pulumi-resource-pulumi-nodejs` plugin: like the one Pulumi ships, it runs the dynamic provider of
+ * the @pulumi/pulumi that the program (the plugin's working directory) resolves, falling back to this
+ * repository's copy.
+ * @returns {string}
+ */
+function shimScript() {
+  const fallback = path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider");
+  return [
+    "#!/bin/sh",
+    "# Generated by scripts/ensure-pulumi.js: Pulumi's Node.js dynamic provider plugin.",
+    `script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))" 2>/dev/null)`,
+    `if [ -z "$script" ]; then script=${shellQuote(fallback)}; fi`,
+    'exec node "$script" "$@"',
+    "",
+  ].join("\n");
+}
+
+/** @param {string} s */
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Finds the go command.
+ * @returns {string}
+ */
+function findGo() {
+  const onPath = findOnPath("go");
+  if (onPath) return onPath;
+  if (process.env.GOROOT) {
+    const fromRoot = path.join(process.env.GOROOT, "bin", "go");
+    if (fs.existsSync(fromRoot)) return fromRoot;
+  }
+  throw new Error("the `go` command was not found on PATH; Go >= 1.26.6 is needed to build the Pulumi CLI");
+}
+
+/**
+ * Environment for `go build`: the local toolchain only (no toolchain download), the committed go.sum
+ * (no module graph edits in the work tree), no go.work from a parent directory, no cgo.
+ * @returns {NodeJS.ProcessEnv}
+ */
+function goEnv() {
+  const userFlags = (process.env.GOFLAGS || "")
+    .split(/\s+/)
+    .filter((f) => f && !f.startsWith("-mod=") && !f.startsWith("-buildvcs"));
+  return {
+    ...process.env,
+    GOTOOLCHAIN: "local",
+    GOWORK: "off",
+    GOFLAGS: [...userFlags, "-mod=readonly", "-buildvcs=false"].join(" "),
+    CGO_ENABLED: "0",
+  };
+}
+
+/**
+ * Runs one `go build`, throwing with go's output on failure.
+ * @param {string} go
+ * @param {string[]} args
+ * @param {boolean} quiet  when false go's output streams to stderr
+ */
+function runGo(go, args, quiet) {
+  const r = childProcess.spawnSync(go, args, {
+    cwd: WRAPPER_DIR,
+    env: goEnv(),
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", 2, 2],
+  });
+  if (r.error) throw new Error(`could not run ${go}: ${r.error.message}`);
+  if (r.status !== 0) {
+    const output = `${r.stdout || ""}${r.stderr || ""}`.trim();
+    const err = new Error(
+      `\`go ${args.join(" ")}\` failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ""})` +
+        (output ? `:\n${output}` : " (its output is above)"),
+    );
+    throw err;
+  }
+}
+
+/**
+ * Reads the stamp of an existing build, if it is complete and current.
+ * @param {string} versionDir
+ * @param {string} hash
+ * @returns {boolean}
+ */
+function buildIsCurrent(versionDir, hash) {
+  try {
+    const stamp = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
+    if (stamp.inputsHash !== hash) return false;
+    return EXECUTABLES.every((e) => fs.existsSync(path.join(versionDir, "bin", e)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ensures a Pulumi CLI with the Node.js language host and dynamic provider plugin is available.
+ * Synchronous; throws an Error (with go's output) when a build fails.
+ * @param {{quiet?: boolean, ignorePath?: boolean, log?: (msg: string) => void}} [options]
+ * @returns {{binDir: string, pulumi: string, version: string, source: "path" | "cached" | "built"}}
+ */
+function ensurePulumi(options = {}) {
+  const quiet = !!options.quiet;
+  const log = options.log || ((msg) => process.stderr.write(`ensure-pulumi: ${msg}\n`));
+  const info = quiet ? () => {} : log;
+
+  if (!options.ignorePath) {
+    const ambient = fromPath();
+    if (ambient) {
+      info(`using pulumi v${ambient.version} from PATH (${ambient.pulumi})`);
+      return ambient;
+    }
+  }
+
+  const version = pinnedVersion();
+  const versionDir = path.join(TOOLS_DIR, `v${version}`);
+  const binDir = path.join(versionDir, "bin");
+  const pulumi = path.join(binDir, "pulumi");
+  const hash = inputsHash();
+
+  if (buildIsCurrent(versionDir, hash)) {
+    info(`using cached pulumi v${version} in ${binDir}`);
+    return { binDir, pulumi, version, source: "cached" };
+  }
+
+  const go = findGo();
+  fs.mkdirSync(versionDir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(versionDir, "bin.tmp-"));
+  fs.chmodSync(staging, 0o755);
+  try {
+    const ldflags = `-X ${VERSION_VAR}=v${version}`;
+    const started = Date.now();
+    info(`building pulumi v${version} from the Go module proxy (first build takes several minutes)...`);
+    runGo(
+      go,
+      ["build", "-trimpath", "-ldflags", ldflags, "-o", path.join(staging, "pulumi"), CLI_PACKAGE],
+      quiet,
+    );
+    info("building pulumi-language-nodejs...");
+    runGo(
+      go,
+      [
+        "build",
+        "-trimpath",
+        "-ldflags",
+        ldflags,
+        "-o",
+        path.join(staging, "pulumi-language-nodejs"),
+        LANGUAGE_HOST_PACKAGE,
+      ],
+      quiet,
+    );
+    fs.writeFileSync(path.join(staging, "pulumi-resource-pulumi-nodejs"), shimScript(), { mode: 0o755 });
+
+    const built = pulumiVersion(path.join(staging, "pulumi"));
+    if (built !== version) {
+      throw new Error(`the freshly built pulumi reports version ${built ?? "(none)"}, expected ${version}`);
+    }
+
+    fs.rmSync(path.join(versionDir, STAMP_FILE), { force: true });
+    fs.rmSync(binDir, { recursive: true, force: true });
+    fs.renameSync(staging, binDir);
+    const stamp = {
+      version,
+      inputsHash: hash,
+      go: childProcess.execFileSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).trim(),
+      builtAt: new Date().toISOString(),
+      buildSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    fs.writeFileSync(path.join(versionDir, STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
+    info(`built pulumi v${version} in ${stamp.buildSeconds}s into ${binDir}`);
+    return { binDir, pulumi, version, source: "built" };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** @param {string[]} argv */
+function main(argv) {
+  const known = new Set(["--quiet", "--print-path", "--ignore-path", "--help", "-h"]);
+  const unknown = argv.filter((a) => !known.has(a));
+  if (argv.includes("--help") || argv.includes("-h") || unknown.length > 0) {
+    const usage = "usage: node scripts/ensure-pulumi.js [--quiet] [--print-path] [--ignore-path]\n";
+    if (unknown.length > 0) {
+      process.stderr.write(`ensure-pulumi: unknown argument(s): ${unknown.join(" ")}\n${usage}`);
+      return 2;
+    }
+    process.stdout.write(usage);
+    return 0;
+  }
+  const quiet = argv.includes("--quiet") || argv.includes("--print-path");
+  try {
+    const result = ensurePulumi({ quiet, ignorePath: argv.includes("--ignore-path") });
+    process.stdout.write(`${result.binDir}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`ensure-pulumi: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+module.exports = { ensurePulumi, pinnedVersion, parseVersion, compareVersions, findOnPath, shimScript };
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
