@@ -1,0 +1,55 @@
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator, TEST_KEY } from "./emulator";
+import { TestStack } from "./pulumi";
+
+// biome-ignore lint/style/noCommonJs: a plain CommonJS script, also run from the command line
+const { ensurePulumi } = require("../../scripts/ensure-pulumi.js") as {
+  ensurePulumi(o: { quiet: boolean }): { binDir: string; version: string };
+};
+
+/** Builds or finds the Pulumi CLI once per test process. */
+let binDir: string | undefined;
+export function pulumiBinDir(): string {
+  binDir ??= ensurePulumi({ quiet: true }).binDir;
+  return binDir;
+}
+
+/** An emulator and an initialized stack configured against it. */
+export async function startStack(
+  stackName = "dev",
+  keyFrom: "config" | "env" = "config",
+): Promise<{ emu: RunningEmulator; stack: TestStack; stop(): Promise<void> }> {
+  const dir = pulumiBinDir();
+  const emu = await startTestEmulator();
+  const stack = new TestStack(dir, stackName);
+  await stack.init(emu.url, TEST_KEY, keyFrom);
+  return {
+    emu,
+    stack,
+    stop: async () => {
+      stack.dispose();
+      emu.release();
+      await emu.stop();
+    },
+  };
+}
+
+/** The collection ids the emulator holds, by name. */
+export function namesInEmulator(emu: RunningEmulator): string[] {
+  return emu
+    .collections()
+    .map((c) => c.name)
+    .sort();
+}
+
+/** Every form of `key` found in `text`: plain, base64, hex, URL- and JSON-escaped. */
+export function keyForms(key: string, text: string): string[] {
+  const forms = [
+    key,
+    Buffer.from(key).toString("base64"),
+    Buffer.from(key).toString("base64url"),
+    Buffer.from(key).toString("hex"),
+    encodeURIComponent(key),
+  ];
+  return forms.filter((f) => text.includes(f));
+}

@@ -1,0 +1,204 @@
+/**
+ * Drives the real `pulumi` CLI for end-to-end tests: a temporary project whose program declares
+ * the collections listed in its `program.json`, a local file backend, passphrase secrets, and the
+ * provider configured against an emulator on loopback.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+/** What the program declares: logical name → Collection args. */
+export type ProgramSpec = Record<string, Record<string, unknown>>;
+
+/** The result of one CLI run. */
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const PROGRAM = `"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const { Collection } = require("pulumi-scrapingpros");
+const spec = JSON.parse(fs.readFileSync(path.join(__dirname, "program.json"), "utf8"));
+for (const [name, args] of Object.entries(spec)) {
+  const c = new Collection(name, args);
+  exports[name] = { id: c.id, name: c.name, requestCount: c.requestCount };
+}
+`;
+
+/** A throwaway Pulumi project and stack with its own backend and home. */
+export class TestStack {
+  readonly dir: string;
+  readonly projectDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Every byte the CLI printed in this stack's runs, for leak checks. */
+  readonly transcript: string[] = [];
+
+  constructor(
+    readonly binDir: string,
+    readonly stackName = "dev",
+  ) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-e2e-"));
+    this.projectDir = path.join(this.dir, "project");
+    fs.mkdirSync(path.join(this.dir, "state"));
+    fs.mkdirSync(path.join(this.dir, "home"));
+    fs.mkdirSync(this.projectDir);
+    fs.writeFileSync(
+      path.join(this.projectDir, "Pulumi.yaml"),
+      "name: sp-e2e\nruntime: nodejs\nmain: index.js\n",
+    );
+    fs.writeFileSync(path.join(this.projectDir, "index.js"), PROGRAM);
+    fs.writeFileSync(path.join(this.projectDir, "package.json"), '{ "name": "sp-e2e", "private": true }\n');
+    // The program and the dynamic-provider process resolve packages from here, as in a user's project.
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.projectDir, "node_modules"), "dir");
+    this.env = {
+      PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+      HOME: process.env.HOME ?? this.dir,
+      PULUMI_HOME: path.join(this.dir, "home"),
+      PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+      NO_COLOR: "1",
+    };
+  }
+
+  /** Writes the declaration the next run deploys. */
+  setProgram(spec: ProgramSpec): void {
+    fs.writeFileSync(path.join(this.projectDir, "program.json"), JSON.stringify(spec, null, 2));
+  }
+
+  /**
+   * `pulumi stack init` and the provider's config: the API key as a secret config value, or with
+   * `keyFrom: "env"` as SCRAPINGPROS_API_KEY in the CLI's environment only.
+   */
+  async init(baseUrl: string, apiKey: string, keyFrom: "config" | "env" = "config"): Promise<void> {
+    await this.ok(["stack", "init", this.stackName]);
+    await this.ok(["config", "set", "scrapingpros:baseUrl", baseUrl]);
+    if (keyFrom === "config") await this.ok(["config", "set", "--secret", "scrapingpros:apiKey", apiKey]);
+    else this.env.SCRAPINGPROS_API_KEY = apiKey;
+    await this.ok(["config", "set", "scrapingpros:maxRetries", "3"]);
+  }
+
+  /** Runs `pulumi <args>` in the project and waits. */
+  run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    return this.#wait(this.spawn(args, extraEnv));
+  }
+
+  /** Like {@link run}, but fails with the CLI's output when it exits non-zero. */
+  async ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    const r = await this.run(args, extraEnv);
+    if (r.code !== 0) {
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+      );
+    }
+    return r;
+  }
+
+  /** Starts `pulumi <args>` in its own process group (so a test can kill the whole deployment). */
+  spawn(args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess & { result: Promise<CliResult> } {
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: this.projectDir,
+      env: { ...this.env, ...extraEnv },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return Object.assign(child, { result: this.#wait(child) });
+  }
+
+  #waits = new WeakMap<ChildProcess, Promise<CliResult>>();
+  #wait(child: ChildProcess): Promise<CliResult> {
+    const existing = this.#waits.get(child);
+    if (existing) return existing;
+    const p = new Promise<CliResult>((resolve, reject) => {
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr?.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        this.transcript.push(stdout, stderr);
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+    this.#waits.set(child, p);
+    return p;
+  }
+
+  /** `pulumi up --yes`. */
+  up(extra: string[] = []): Promise<CliResult> {
+    return this.ok(["up", "--yes", "--skip-preview", ...extra]);
+  }
+
+  /** `pulumi preview --json`: the change summary (operation → count). */
+  async preview(extra: string[] = []): Promise<Record<string, number>> {
+    const r = await this.ok(["preview", "--json", ...extra]);
+    return (JSON.parse(r.stdout) as { changeSummary?: Record<string, number> }).changeSummary ?? {};
+  }
+
+  /** `pulumi refresh --yes --skip-preview --json`: the resource changes of its summary event. */
+  async refresh(extra: string[] = []): Promise<Record<string, number>> {
+    const r = await this.ok(["refresh", "--yes", "--skip-preview", "--json", ...extra]);
+    for (const line of r.stdout.split("\n").reverse()) {
+      if (!line.includes('"summaryEvent"')) continue;
+      return (
+        (JSON.parse(line) as { summaryEvent: { resourceChanges?: Record<string, number> } }).summaryEvent
+          .resourceChanges ?? {}
+      );
+    }
+    throw new Error(`no summary event in refresh output:\n${r.stdout}`);
+  }
+
+  /** The stack's outputs. */
+  async outputs(): Promise<Record<string, { id: string; name: string; requestCount: number }>> {
+    const r = await this.ok(["stack", "output", "--json", "--show-secrets"]);
+    return JSON.parse(r.stdout);
+  }
+
+  /** The raw `pulumi stack export` text (secrets decrypted only when asked). */
+  async exportText(showSecrets = false): Promise<string> {
+    return (await this.ok(["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])])).stdout;
+  }
+
+  /** The Collection resources in the exported state. */
+  async collections(): Promise<
+    { urn: string; id: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[]
+  > {
+    const state = JSON.parse(await this.exportText(true)) as {
+      deployment: {
+        resources?: {
+          type: string;
+          urn: string;
+          id: string;
+          outputs: Record<string, unknown>;
+          inputs: Record<string, unknown>;
+        }[];
+      };
+    };
+    return (state.deployment.resources ?? []).filter(
+      (r) => r.type === "pulumi-nodejs:dynamic/scrapingpros:Collection",
+    );
+  }
+
+  /** Removes the temporary folder. */
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Only a non-zero count of a non-`same` operation. */
+export function changesOf(summary: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(summary).filter(([op, n]) => op !== "same" && n > 0));
+}
