@@ -1,14 +1,13 @@
 import * as assert from "node:assert/strict";
 import { matchPathPattern, type RequestLogEntry, type RunningEmulator } from "../../../emulator";
-import { call, createCollection, startTestEmulator, waitFor } from "./helpers";
+import { type AnyJson, call, createCollection, startTestEmulator, waitFor } from "./helpers";
 
-// biome-ignore lint/suspicious/noExplicitAny: control API JSON
 async function control(
   emulator: RunningEmulator,
   method: string,
   path: string,
   body?: unknown,
-): Promise<any> {
+): Promise<AnyJson> {
   const res = await fetch(`${emulator.url}/__emulator${path}`, {
     method,
     ...(body === undefined

@@ -8,13 +8,16 @@ export function startTestEmulator(options: EmulatorOptions = {}): Promise<Runnin
   return startEmulator({ quiet: true, ...options });
 }
 
+/** Response JSON as tests use it: indexed freely, asserted on with deepEqual. */
+// biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary JSON
+export type AnyJson = any;
+
 /** A parsed HTTP response. */
 export interface TestResponse {
   status: number;
   headers: Headers;
   text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary JSON
-  body: any;
+  body: AnyJson;
 }
 
 /** Options for {@link call}. */
@@ -61,8 +64,7 @@ export async function createCollection(
   emulator: RunningEmulator,
   body: unknown,
   headers: Record<string, string> = {},
-  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary JSON
-): Promise<any> {
+): Promise<AnyJson> {
   const res = await call(emulator, "POST", "/v1/async/collections", { body, headers });
   if (res.status !== 201) throw new Error(`create answered ${res.status}: ${res.text}`);
   return res.body;
