@@ -19,6 +19,9 @@ export interface RequestLogEntry {
   at: string;
 }
 
+/** How many entries the request log keeps; older ones are dropped first. */
+export const MAX_REQUEST_LOG_ENTRIES = 10_000;
+
 /** The in-memory log of API calls. Entries are recorded on arrival and completed when answered. */
 export class RequestLog {
   private entries: RequestLogEntry[] = [];
@@ -28,6 +31,9 @@ export class RequestLog {
   add(entry: Omit<RequestLogEntry, "seq">): RequestLogEntry {
     const recorded = { seq: this.nextSeq++, ...entry };
     this.entries.push(recorded);
+    // Bounded so a long-running CLI does not grow without limit; splice in bulk to keep pushes cheap.
+    if (this.entries.length > MAX_REQUEST_LOG_ENTRIES * 1.1)
+      this.entries.splice(0, this.entries.length - MAX_REQUEST_LOG_ENTRIES);
     return recorded;
   }
 

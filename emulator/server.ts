@@ -130,12 +130,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (fault?.action === "delay") await sleep(fault.delayMs);
       if (stopping) return drop();
 
-      const response = processApi(req, method, path, url.searchParams, rawBody, {
-        token,
-        scope,
-        idempotencyKey,
-        idempotencyConflict: claims && !claimed,
-      });
+      let response: ApiResponse;
+      try {
+        response = processApi(req, method, path, url.searchParams, rawBody, {
+          token,
+          scope,
+          idempotencyKey,
+          idempotencyConflict: claims && !claimed,
+        });
+      } catch (error) {
+        if (!config.quiet) process.stderr.write(`[emulator] internal error: ${String(error)}\n`);
+        response = detail(500, "Internal Server Error");
+      }
       if (fault?.action === "drop-after-commit") return drop();
       if (fault?.action === "hold") {
         await faults.hold({ faultId: fault.id, seq: entry.seq, method, path });
