@@ -13,6 +13,7 @@ const USAGE = `Usage: scrapingpros-emulator [options]
   --job-duration-ms <n>  emulator ms per job of a run (default 1000)
   --fsync                fdatasync every journal append
   --quiet                don't log requests to stderr
+  --allow-external-webhooks  deliver webhooks to hosts other than loopback
   --help                 show this text
 
 Prints "listening on <url>" on stdout once ready; stops cleanly on SIGINT/SIGTERM.`;
@@ -35,6 +36,7 @@ export function parseCliArgs(
       "webhook-secret": { type: "string" },
       "job-duration-ms": { type: "string" },
       fsync: { type: "boolean" },
+      "allow-external-webhooks": { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -52,6 +54,7 @@ export function parseCliArgs(
     options.jobDurationMs = integer("--job-duration-ms", values["job-duration-ms"]);
   }
   if (values.fsync === true) options.fsync = true;
+  if (values["allow-external-webhooks"] === true) options.allowExternalWebhooks = true;
   if (values.quiet === true) options.quiet = true;
   return options;
 }

@@ -39,6 +39,12 @@ export interface EmulatorOptions {
   hosts?: HostMap;
   /** Don't log API requests to stderr. @default false */
   quiet?: boolean;
+  /**
+   * Deliver webhooks to hosts other than loopback. Off by default, so a test or demo never sends
+   * traffic off this machine; an attempt to another host is recorded as failed.
+   * @default false
+   */
+  allowExternalWebhooks?: boolean;
 }
 
 /** A fault to inject, as accepted by `POST /__emulator/faults` and {@link RunningEmulator.addFault}. */
@@ -84,6 +90,7 @@ export interface ResolvedEmulatorOptions {
   jobDurationMs: number;
   hosts: HostMap;
   quiet: boolean;
+  allowExternalWebhooks: boolean;
 }
 
 /** Fills in defaults and rejects nonsensical values. */
@@ -103,5 +110,6 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
     jobDurationMs,
     hosts: options.hosts ?? {},
     quiet: options.quiet ?? false,
+    allowExternalWebhooks: options.allowExternalWebhooks ?? false,
   };
 }

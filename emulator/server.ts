@@ -41,7 +41,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     fsync: config.fsync,
   });
   let baseUrl = "";
-  const webhooks = new WebhookDispatcher({ store, secret: config.webhookSecret, baseUrl: () => baseUrl });
+  const webhooks = new WebhookDispatcher({
+    store,
+    secret: config.webhookSecret,
+    baseUrl: () => baseUrl,
+    allowExternal: config.allowExternalWebhooks,
+  });
   const faults = new FaultRegistry();
   const requestLog = new RequestLog();
   const inFlight = new InFlightKeys();

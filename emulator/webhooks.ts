@@ -28,6 +28,8 @@ export interface WebhookDispatcherOptions {
   retryDelaysMs?: readonly number[];
   /** Per-attempt timeout. @default 5000 */
   attemptTimeoutMs?: number;
+  /** Deliver to hosts other than loopback (`localhost`, 127.0.0.0/8, `::1`). @default false */
+  allowExternal?: boolean;
 }
 
 /**
@@ -154,6 +156,11 @@ export class WebhookDispatcher {
       let status: number | null = null;
       let error: string | null = null;
       try {
+        if (!this.options.allowExternal && !isLoopbackUrl(url)) {
+          throw new Error(
+            "not delivered: the emulator only calls loopback webhooks unless started with --allow-external-webhooks",
+          );
+        }
         status = await postOnce(url, headers, body, this.options.attemptTimeoutMs ?? 5000, signal);
         if (status < 200 || status > 299) error = `receiver answered ${status}`;
       } catch (e) {
@@ -167,6 +174,17 @@ export class WebhookDispatcher {
     }
     return false;
   }
+}
+
+/** Whether `url` targets this machine: `localhost`, 127.0.0.0/8 or `[::1]`. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function postOnce(

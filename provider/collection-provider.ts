@@ -244,15 +244,13 @@ function throwIfBlocked(
   requests: ScrapeRequest[],
 ): void {
   if (result.blocked_urls.length === 0) return;
-  const reasons = result.blocked_urls.map((b) => describeBlocked(b, requests));
-  throw new ResourceInitError(
-    `collection ${result.id} (${outs.name}) was saved, but the API refused ${result.blocked_urls.length} URL(s):\n  ` +
-      reasons.join("\n  ") +
-      "\nFix or remove them and run `pulumi up` again.",
-    result.id,
-    { ...outs },
-    reasons,
-  );
+  // The engine shows the reasons of a resource-initialization error, not its message: the
+  // summary goes first so the CLI output names the saved collection.
+  const summary =
+    `collection ${result.id} (${outs.name}) was saved, but the API refused ${result.blocked_urls.length} URL(s); ` +
+    "fix or remove them and run `pulumi up` again";
+  const reasons = [summary, ...result.blocked_urls.map((b) => describeBlocked(b, requests))];
+  throw new ResourceInitError(reasons.join("\n  "), result.id, { ...outs }, reasons);
 }
 
 function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[]): string {

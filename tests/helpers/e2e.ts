@@ -18,9 +18,10 @@ export function pulumiBinDir(): string {
 export async function startStack(
   stackName = "dev",
   keyFrom: "config" | "env" = "config",
+  emulatorOptions: Parameters<typeof startTestEmulator>[0] = {},
 ): Promise<{ emu: RunningEmulator; stack: TestStack; stop(): Promise<void> }> {
   const dir = pulumiBinDir();
-  const emu = await startTestEmulator();
+  const emu = await startTestEmulator(emulatorOptions);
   const stack = new TestStack(dir, stackName);
   await stack.init(emu.url, TEST_KEY, keyFrom);
   return {

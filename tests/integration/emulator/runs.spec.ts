@@ -386,6 +386,26 @@ describe("emulator: run.completed webhooks", () => {
     }
   });
 
+  it("never calls a webhook outside loopback: each attempt is recorded as refused, then the run is failed", async () => {
+    const c = await createCollection(emulator, {
+      name: "external",
+      requests: [{ url: "https://example.com/1" }],
+      callback_url: "https://hooks.example.com/x",
+    });
+    const run = (await call(emulator, "POST", `/v1/async/collections/${c.id}/run`)).body;
+    emulator.advanceClock(1000);
+    await waitFor(async () => {
+      const r = (await call(emulator, "GET", `/v1/async/collections/${c.id}/runs/${run.run_id}`)).body;
+      return r.callback_status === "failed" ? r : undefined;
+    });
+    const log = (await webhookLog(emulator)).filter((a) => a.run_id === run.run_id);
+    assert.equal(log.length, 3);
+    for (const a of log) {
+      assert.equal(a.status, null);
+      assert.match(String(a.error), /only calls loopback webhooks/);
+    }
+  });
+
   it("retries a failing receiver 3 times (200 ms, 400 ms apart), then marks the run failed", async () => {
     receiver = await startReceiver([500]);
     const c = await createCollection(emulator, {

@@ -39,7 +39,10 @@ describe("Collection provider against the emulator", () => {
   };
 
   /** check, as the engine calls it, then the inputs create/update receive. */
-  const checked = async (p: CollectionProvider, news: Record<string, unknown>): Promise<Record<string, unknown>> => {
+  const checked = async (
+    p: CollectionProvider,
+    news: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> => {
     const r = await p.check({}, { __provider: "x", ...news });
     assert.deepEqual(r.failures, []);
     return { ...r.inputs, __provider: "x" };
@@ -273,9 +276,13 @@ describe("Collection provider against the emulator", () => {
       );
       assert.ok(err instanceof ResourceInitError);
       assert.equal(err.id, hosted.collections()[0]?.id);
-      assert.equal(err.reasons.length, 1);
+      assert.equal(err.reasons.length, 2);
       assert.match(
         String(err.reasons[0]),
+        new RegExp(`collection ${err.id} \\(b\\) was saved, but the API refused 1 URL`),
+      );
+      assert.match(
+        String(err.reasons[1]),
         /^requests\[1\]\.url: https:\/\/nx\.example\/x blocked \(dns_failed\)/,
       );
       assert.match(err.message, /refused 1 URL/);

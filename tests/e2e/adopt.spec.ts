@@ -1,0 +1,117 @@
+import * as assert from "node:assert/strict";
+import type { RunningEmulator } from "../../emulator";
+import { ScrapingProsClient } from "../../provider/client/client";
+import { startStack } from "../helpers/e2e";
+import { TEST_KEY } from "../helpers/emulator";
+import { changesOf, type TestStack } from "../helpers/pulumi";
+
+describe("e2e: adoption and partial failures (S5)", () => {
+  let emu: RunningEmulator;
+  let stack: TestStack;
+  let stop: () => Promise<void>;
+  let client: ScrapingProsClient;
+
+  before(async () => {
+    ({ emu, stack, stop } = await startStack());
+    client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
+  });
+  after(async () => {
+    await client?.close();
+    await stop?.();
+  });
+
+  it("S5: an existing collection is adopted by id with no diff afterwards; the next change is one PUT", async () => {
+    const existing = await client.collections.create({
+      name: "legacy",
+      requests: [{ url: "https://example.com/old" }],
+    });
+    const id = existing.data.id;
+    const declared = { name: "legacy", adoptId: id, requests: [{ url: "https://example.com/old" }] };
+    stack.setProgram({ legacy: declared });
+    const before = emu.requests().length;
+    await stack.up();
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(before)
+        .map((c) => `${c.method} ${c.path}`),
+      [`GET /v1/async/collections/${id}`, `PUT /v1/async/collections/${id}`],
+    );
+    assert.equal(emu.collections().length, 1);
+    const [state] = await stack.collections();
+    assert.equal(state?.id, id);
+    assert.equal(state?.outputs.adopted, true);
+    assert.deepEqual(changesOf(await stack.preview()), {});
+    assert.deepEqual(changesOf(await stack.refresh()), {});
+
+    const mark = emu.requests().length;
+    stack.setProgram({ legacy: { ...declared, requests: [{ url: "https://example.com/new" }] } });
+    await stack.up();
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(mark)
+        .map((c) => c.method),
+      ["PUT"],
+    );
+    assert.deepEqual(emu.collections()[0]?.requests, [{ url: "https://example.com/new" }]);
+  });
+});
+
+describe("e2e: URLs the API blocks at create (resource-initialization error)", () => {
+  let emu: RunningEmulator;
+  let stack: TestStack;
+  let stop: () => Promise<void>;
+
+  before(async () => {
+    // A host that fails DNS can only be caught by the API: check cannot know it.
+    ({ emu, stack, stop } = await startStack("blocked", "config", {
+      hosts: { "nx.example.com": "dns_failed" },
+    }));
+  });
+  after(async () => {
+    await stop?.();
+  });
+
+  it("create fails naming each blocked URL, the engine records the collection, and fixing it is one PUT", async () => {
+    stack.setProgram({
+      partial: {
+        name: "partial",
+        requests: [{ url: "https://example.com/ok" }, { url: "https://nx.example.com/x" }],
+      },
+    });
+    const r = await stack.run(["up", "--yes", "--skip-preview"]);
+    assert.notEqual(r.code, 0);
+    const id = emu.collections()[0]?.id;
+    assert.ok(id);
+    assert.match(
+      r.stdout + r.stderr,
+      new RegExp(`collection ${id} \\(partial\\) was saved, but the API refused 1 URL`),
+    );
+    assert.match(
+      r.stdout + r.stderr,
+      /requests\[1\]\.url: https:\/\/nx\.example\.com\/x blocked \(dns_failed\)/,
+    );
+    const [state] = await stack.collections();
+    assert.equal(state?.id, id, "the engine did not record the created collection");
+
+    const mark = emu.requests().length;
+    stack.setProgram({
+      partial: {
+        name: "partial",
+        requests: [{ url: "https://example.com/ok" }, { url: "https://example.com/fixed" }],
+      },
+    });
+    await stack.up();
+    assert.deepEqual(
+      emu
+        .requests()
+        .slice(mark)
+        .map((c) => c.method),
+      ["PUT"],
+    );
+    assert.equal(emu.collections().length, 1);
+    assert.equal(emu.collections()[0]?.requests.length, 2);
+    assert.deepEqual(changesOf(await stack.preview()), {});
+  });
+});
