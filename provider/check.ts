@@ -167,7 +167,7 @@ function checkRequests(requests: unknown[], fail: (property: string, reason: str
     // The API keeps the first of several requests with the same (url, custom_id) and drops the
     // rest; failing here keeps the declared list and the stored list the same.
     if (urlOk && customOk) {
-      const key = JSON.stringify([url, customId ?? null]);
+      const key = customId === undefined ? `\u0001${url}` : `${url}\u0000${customId}`;
       const first = seen.get(key);
       if (first !== undefined) {
         fail(

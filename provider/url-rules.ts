@@ -16,7 +16,7 @@ const BLOCKED_SUFFIXES = [".localhost", ".internal", ".local"];
 
 /** Checks one request URL; returns undefined when nothing is wrong that we can see locally. */
 export function checkRequestUrl(raw: string): UrlProblem | undefined {
-  if (raw.trim() !== raw || raw.length === 0) {
+  if (raw.length === 0 || /^\s|\s$/.test(raw)) {
     return { reason: "malformed_url", message: "must be an absolute http(s) URL without surrounding spaces" };
   }
   let url: URL;
@@ -36,7 +36,7 @@ export function checkRequestUrl(raw: string): UrlProblem | undefined {
       message: `must use http or https, not ${url.protocol.slice(0, -1)}`,
     };
   }
-  const host = url.hostname.toLowerCase();
+  const host = url.hostname; // the WHATWG parser lower-cases it
   if (host === "") return { reason: "malformed_url", message: "has no host" };
   const literal = host.startsWith("[") ? host.slice(1, -1) : host;
   if (isIP(literal)) {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { diffCollection } from "../../../provider/diff";
+import { diffCollection, sameJson } from "../../../provider/diff";
+import { canonicalJson } from "../../../provider/idempotency";
 
 const base = {
   name: "n",
@@ -40,4 +41,31 @@ describe("diff", () => {
   it("adoption flags alone change nothing", () => {
     assert.equal(diffCollection(base, { ...base, adoptExisting: true, adoptId: "x" }).changes, false);
   });
+});
+
+describe("sameJson", () => {
+  const cases: [unknown, unknown][] = [
+    [
+      { a: 1, b: [1, { c: "x" }] },
+      { b: [1, { c: "x" }], a: 1 },
+    ],
+    [{ a: 1, b: undefined }, { a: 1 }],
+    [{ a: 1 }, { a: 2 }],
+    [
+      [1, 2],
+      [2, 1],
+    ],
+    [[1], [1, 2]],
+    [{ a: [] }, { a: {} }],
+    [null, undefined],
+    [0, null],
+    ["1", 1],
+    [{ a: { b: null } }, { a: { b: null } }],
+    [{ a: { b: null } }, { a: {} }],
+  ];
+  for (const [a, b] of cases) {
+    it(`agrees with canonical JSON on ${JSON.stringify(a)} vs ${JSON.stringify(b)}`, () => {
+      assert.equal(sameJson(a, b), canonicalJson(a ?? null) === canonicalJson(b ?? null));
+    });
+  }
 });
