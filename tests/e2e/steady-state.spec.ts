@@ -55,6 +55,14 @@ describe("e2e: steady state, updates, secrets, destroy (S4, S6)", () => {
     assert.deepEqual(writes(emu, before), []);
   });
 
+  it("changing the provider's config (timeouts, retries) neither replaces nor updates a collection", async () => {
+    await stack.ok(["config", "set", "scrapingpros:timeoutMs", "20000"]);
+    const before = emu.requests().length;
+    assert.deepEqual(changesOf(await stack.preview()), {});
+    await stack.up();
+    assert.deepEqual(writes(emu, before), []);
+  });
+
   it("rename and request edits: exactly one PUT per changed collection", async () => {
     const before = emu.requests().length;
     stack.setProgram({
