@@ -26,7 +26,11 @@ const STACK = "dev";
 function pulumi(args, env, { allowFailure = false } = {}) {
   process.stderr.write(`\n$ pulumi ${args.join(" ")}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let stdout = "";
     child.stdout.on("data", (d) => {
       stdout += d;
@@ -34,7 +38,8 @@ function pulumi(args, env, { allowFailure = false } = {}) {
     });
     child.on("error", reject);
     child.on("close", (status) => {
-      if (status !== 0 && !allowFailure) reject(new Error(`pulumi ${args[0]} failed with exit code ${status}`));
+      if (status !== 0 && !allowFailure)
+        reject(new Error(`pulumi ${args[0]} failed with exit code ${status}`));
       else resolve({ status, stdout });
     });
   });
@@ -49,7 +54,12 @@ async function main() {
   for (const dir of ["state", "home"]) fs.mkdirSync(path.join(DEMO, dir), { recursive: true });
 
   const { startEmulator } = require(path.join(ROOT, "dist", "emulator"));
-  const emulator = await startEmulator({ port: 0, dataPath: path.join(DEMO, "emulator.jsonl"), apiKey: API_KEY, quiet: true });
+  const emulator = await startEmulator({
+    port: 0,
+    dataPath: path.join(DEMO, "emulator.jsonl"),
+    apiKey: API_KEY,
+    quiet: true,
+  });
   process.stderr.write(`emulator listening on ${emulator.url} (state in .demo/emulator.jsonl)\n`);
   const env = {
     ...process.env,
