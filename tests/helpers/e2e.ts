@@ -2,7 +2,7 @@ import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator, TEST_KEY } from "./emulator";
 import { TestStack } from "./pulumi";
 
-// biome-ignore lint/style/noCommonJs: a plain CommonJS script, also run from the command line
+// A plain CommonJS script, also run from the command line.
 const { ensurePulumi } = require("../../scripts/ensure-pulumi.js") as {
   ensurePulumi(o: { quiet: boolean }): { binDir: string; version: string };
 };
