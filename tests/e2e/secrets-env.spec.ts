@@ -37,4 +37,15 @@ describe("e2e: API key from the environment (S6)", () => {
     assert.match(r.stdout + r.stderr, /pulumi config set --secret scrapingpros:apiKey/);
     assert.equal(emu.requests().length, before);
   });
+
+  it("refresh after the collection is gone from the account removes it from the stack", async () => {
+    stack.env.SCRAPINGPROS_API_KEY = TEST_KEY;
+    stack.setProgram({ envkey: { name: "envkey", requests: [{ url: "https://example.com" }] } });
+    assert.equal((await stack.collections()).length, 1);
+    emu.reset(); // the account no longer has it
+    const changes = await stack.refresh();
+    assert.equal(changes.delete, 1);
+    assert.deepEqual(await stack.collections(), []);
+    assert.deepEqual(changesOf(await stack.preview()), { create: 1 });
+  });
 });

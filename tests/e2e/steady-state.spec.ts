@@ -121,6 +121,12 @@ describe("e2e: steady state, updates, secrets, destroy (S4, S6)", () => {
       "export is not the stack state",
     );
     assert.deepEqual(keyForms(TEST_KEY, [exported, ...stack.transcript].join("\n")), []);
+    // Each resource's serialized provider is the one-line loader, well under 1 KB.
+    for (const c of await stack.collections()) {
+      const serialized = String(c.inputs.__provider);
+      assert.match(serialized, /require\("pulumi-scrapingpros\/provider"\)/);
+      assert.ok(Buffer.byteLength(serialized) < 1024, `${Buffer.byteLength(serialized)} bytes`);
+    }
     // The engine keeps the whole stack config as the inputs of the default pulumi-nodejs provider;
     // a secret stays encrypted there, as in Pulumi.<stack>.yaml. No Collection carries it.
     const decrypted = JSON.parse(await stack.exportText(true)) as {
