@@ -23,7 +23,7 @@ const API_KEY = "demo-key";
 const STACK = "dev";
 
 /** Runs the CLI without blocking this process: the emulator answers from the same event loop. */
-function pulumi(args, env, { allowFailure = false } = {}) {
+function pulumi(args, env) {
   process.stderr.write(`\n$ pulumi ${args.join(" ")}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", [...args, "--non-interactive"], {
@@ -38,8 +38,7 @@ function pulumi(args, env, { allowFailure = false } = {}) {
     });
     child.on("error", reject);
     child.on("close", (status) => {
-      if (status !== 0 && !allowFailure)
-        reject(new Error(`pulumi ${args[0]} failed with exit code ${status}`));
+      if (status !== 0) reject(new Error(`pulumi ${args[0]} failed with exit code ${status}`));
       else resolve({ status, stdout });
     });
   });
@@ -73,8 +72,7 @@ async function main() {
     SCRAPINGPROS_BASE_URL: emulator.url,
   };
   try {
-    const select = await pulumi(["stack", "select", STACK], env, { allowFailure: true });
-    if (select.status !== 0) await pulumi(["stack", "init", STACK], env);
+    await pulumi(["stack", "select", STACK, "--create"], env);
     await pulumi(["up", "--yes", "--skip-preview"], env);
     await pulumi(["preview", "--expect-no-changes"], env);
     const outputs = (await pulumi(["stack", "output", "--json"], env)).stdout;
