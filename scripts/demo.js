@@ -16,6 +16,7 @@ const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 const { ensurePulumi } = require("./ensure-pulumi.js");
+const { linkSelf } = require("./link-self.js");
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, ".demo");
@@ -48,6 +49,7 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, "dist", "emulator", "index.js"))) {
     spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   }
+  linkSelf();
   const { binDir, version } = ensurePulumi({ quiet: true });
   process.stderr.write(`pulumi ${version}\n`);
   for (const dir of ["state", "home"]) fs.mkdirSync(path.join(DEMO, dir), { recursive: true });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Collection, type ScrapeRequestArgs } from "pulumi-scrapingpros";
+import * as YAML from "yaml";
 
 /** What one file of collections/ declares. */
 interface CollectionFile {
@@ -20,11 +21,11 @@ function load(file: string): CollectionFile {
   };
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(path.join(DIR, file), "utf8"));
+    data = YAML.parse(fs.readFileSync(path.join(DIR, file), "utf8"));
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e));
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("expected a JSON object");
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return fail("expected a mapping");
   const d = data as Record<string, unknown>;
   for (const key of Object.keys(d)) {
     if (!FIELDS.includes(key)) fail(`unknown field "${key}" (expected ${FIELDS.join(", ")})`);
@@ -42,16 +43,16 @@ function load(file: string): CollectionFile {
   return d as unknown as CollectionFile;
 }
 
-// One collection per file; the logical name is the file name without ".json".
+// One collection per file; the logical name is the file name without ".yaml".
 const files = fs
   .readdirSync(DIR)
-  .filter((f) => f.endsWith(".json"))
+  .filter((f) => f.endsWith(".yaml"))
   .sort();
 
 export const collections = Object.fromEntries(
   files.map((file) => {
     const spec = load(file);
-    const c = new Collection(path.basename(file, ".json"), spec);
-    return [path.basename(file, ".json"), { id: c.id, name: c.name, requestCount: c.requestCount }];
+    const c = new Collection(path.basename(file, ".yaml"), spec);
+    return [path.basename(file, ".yaml"), { id: c.id, name: c.name, requestCount: c.requestCount }];
   }),
 );

@@ -249,8 +249,8 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
 
     // a pull request adds a file: the preview shows one create, and nothing else
     fs.writeFileSync(
-      p.file("collections", "news.json"),
-      JSON.stringify({ name: "news", requests: [{ url: "https://example.com/news" }] }, null, 2),
+      p.file("collections", "news.yaml"),
+      "name: news\nrequests:\n  - url: https://example.com/news\n",
     );
     assert.deepEqual(changesOf(await p.preview("dev")), { create: 1 });
     await p.up("dev");
@@ -258,10 +258,8 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
     assert.equal(emu.collections().length, 4);
 
     // a pull request edits a file's requests: one update, made in place by the merge's `up`
-    const toursFile = p.file("collections", "tours.json");
-    const tours = JSON.parse(fs.readFileSync(toursFile, "utf8"));
-    tours.requests.push({ url: "https://example.com/tours/3", custom_id: "tour-3-en" });
-    fs.writeFileSync(toursFile, JSON.stringify(tours, null, 2));
+    const toursFile = p.file("collections", "tours.yaml");
+    fs.appendFileSync(toursFile, "  - url: https://example.com/tours/3\n    custom_id: tour-3-en\n");
     assert.deepEqual(changesOf(await p.preview("dev")), { update: 1 });
     const toursId = byName(emu).get("tours")?.id;
     await p.up("dev");
@@ -272,14 +270,14 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
 
     // a file with a typo fails the preview and names the file
     fs.writeFileSync(
-      p.file("collections", "typo.json"),
-      JSON.stringify({ callback_url: "https://hooks.example.com/x", requests: [] }),
+      p.file("collections", "typo.yaml"),
+      "callback_url: https://hooks.example.com/x\nrequests: []\n",
     );
-    await assert.rejects(p.preview("dev"), /collections\/typo\.json: unknown field \\"callback_url\\"/);
+    await assert.rejects(p.preview("dev"), /collections\/typo\.yaml: unknown field \\"callback_url\\"/);
 
     // a pull request deletes a file: one delete (the collection leaves the stack, not the account)
-    fs.rmSync(p.file("collections", "typo.json"));
-    fs.rmSync(p.file("collections", "news.json"));
+    fs.rmSync(p.file("collections", "typo.yaml"));
+    fs.rmSync(p.file("collections", "news.yaml"));
     assert.deepEqual(changesOf(await p.preview("dev")), { delete: 1 });
     assert.deepEqual(keyForms(TEST_KEY, p.transcript.join("\n")), []);
   });

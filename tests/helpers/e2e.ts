@@ -7,9 +7,12 @@ const { ensurePulumi } = require("../../scripts/ensure-pulumi.js") as {
   ensurePulumi(o: { quiet: boolean }): { binDir: string; version: string };
 };
 
-/** Builds or finds the Pulumi CLI once per test process. */
+const { linkSelf } = require("../../scripts/link-self.js") as { linkSelf(): void };
+
+/** Builds or finds the Pulumi CLI once per test process (and makes sure programs can load this package). */
 let binDir: string | undefined;
 export function pulumiBinDir(): string {
+  linkSelf();
   binDir ??= ensurePulumi({ quiet: true }).binDir;
   return binDir;
 }
