@@ -292,6 +292,24 @@ describe("Collection provider against the emulator", () => {
     }
   });
 
+  it("duplicates the API skipped are reported (check refuses exact ones; this is what gets past it)", async () => {
+    const p = await provider();
+    // Bypass check: the engine would refuse these at preview, but the API's own dedup must still be
+    // reflected in the outputs (e.g. when the API normalizes URLs that check sees as different).
+    const { outs } = await p.create({
+      __urn: urn("dups"),
+      name: "dups",
+      requests: [
+        { url: "https://example.com/x" },
+        { url: "https://example.com/x" },
+        { url: "https://example.com/y" },
+      ],
+    });
+    assert.equal(outs.duplicatesSkipped, 1);
+    assert.equal(outs.requestCount, 2);
+    assert.equal(emu.collections()[0]?.requests.length, 2);
+  });
+
   it("a lost create response is retried with the same key: one collection", async () => {
     const p = await provider();
     emu.addFault({ method: "POST", path: "/v1/async/collections", action: "drop-after-commit" });
