@@ -1,23 +1,21 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator";
 import { ScrapingProsClient } from "../../provider/client/client";
-import { startStack } from "../helpers/e2e";
+import { useStack } from "../helpers/e2e";
 import { TEST_KEY } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
 
 describe("e2e: adoption and partial failures (S5)", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
-  let stop: () => Promise<void>;
   let client: ScrapingProsClient;
 
+  useStack((h) => ({ emu, stack } = h));
   before(async () => {
-    ({ emu, stack, stop } = await startStack());
     client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
   });
   after(async () => {
     await client?.close();
-    await stop?.();
   });
 
   it("S5: an existing collection is adopted by id with no diff afterwards; the next change is one PUT", async () => {
@@ -61,16 +59,10 @@ describe("e2e: adoption and partial failures (S5)", () => {
 describe("e2e: URLs the API blocks at create (resource-initialization error)", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
-  let stop: () => Promise<void>;
 
-  before(async () => {
-    // A host that fails DNS can only be caught by the API: check cannot know it.
-    ({ emu, stack, stop } = await startStack("blocked", "config", {
-      hosts: { "nx.example.com": "dns_failed" },
-    }));
-  });
-  after(async () => {
-    await stop?.();
+  // A host that fails DNS can only be caught by the API: check cannot know it.
+  useStack((h) => ({ emu, stack } = h), {
+    args: ["blocked", "config", { hosts: { "nx.example.com": "dns_failed" } }],
   });
 
   it("create fails naming each blocked URL, the engine records the collection, and fixing it is one PUT", async () => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator";
-import { startStack } from "../helpers/e2e";
+import { useStack } from "../helpers/e2e";
 import type { TestStack } from "../helpers/pulumi";
 
 const OK = { url: "https://example.com/ok" };
@@ -73,14 +73,8 @@ const CASES: [string, Record<string, unknown>, string, RegExp][] = [
 describe("e2e: bad input fails preview with the property path and reason, and calls nothing (S7)", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
-  let stop: () => Promise<void>;
 
-  before(async () => {
-    ({ emu, stack, stop } = await startStack());
-  });
-  after(async () => {
-    await stop?.();
-  });
+  useStack((h) => ({ emu, stack } = h));
 
   it(`has at least 20 cases (${CASES.length})`, () => assert.ok(CASES.length >= 20));
 

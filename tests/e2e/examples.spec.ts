@@ -1,12 +1,18 @@
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
 import { keyForms, pulumiBinDir } from "../helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../helpers/emulator";
-import { type CliResult, changesOf } from "../helpers/pulumi";
+import {
+  type CliResult,
+  changesOf,
+  linkRepoModules,
+  pulumiEnv,
+  spawnPulumi,
+  succeeded,
+} from "../helpers/pulumi";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const EXAMPLES = path.join(REPO, "examples");
@@ -28,8 +34,6 @@ class ExampleProject {
     readonly example: string,
     stackFiles: boolean,
   ) {
-    fs.mkdirSync(path.join(this.dir, "state"));
-    fs.mkdirSync(path.join(this.dir, "home"));
     const source = path.join(EXAMPLES, example);
     fs.cpSync(source, this.projectDir, {
       recursive: true,
@@ -40,17 +44,8 @@ class ExampleProject {
         return stackFiles || !/^Pulumi\..+\.yaml$/.test(base);
       },
     });
-    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.projectDir, "node_modules"), "dir");
-    this.env = {
-      PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH ?? ""}`,
-      HOME: process.env.HOME ?? this.dir,
-      PULUMI_HOME: path.join(this.dir, "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      NO_COLOR: "1",
-    };
+    linkRepoModules(this.projectDir);
+    this.env = pulumiEnv(pulumiBinDir(), this.dir);
   }
 
   /** A path inside the copied project. */
@@ -59,33 +54,8 @@ class ExampleProject {
   }
 
   /** Runs `pulumi <args> --non-interactive` in the project; fails with the output on a non-zero exit. */
-  ok(args: string[]): Promise<CliResult> {
-    const child = spawn("pulumi", [...args, "--non-interactive"], {
-      cwd: this.projectDir,
-      env: this.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    return new Promise((resolve, reject) => {
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code, signal) => {
-        this.transcript.push(stdout, stderr);
-        if (code === 0) resolve({ code, signal, stdout, stderr });
-        else
-          reject(
-            new Error(
-              `pulumi ${args.join(" ")} exited ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
-            ),
-          );
-      });
-    });
+  async ok(args: string[]): Promise<CliResult> {
+    return succeeded(args, await spawnPulumi(args, this.projectDir, this.env, this.transcript).result);
   }
 
   /** The README's steps: `stack init`, the emulator's URL, the API key as a secret. */

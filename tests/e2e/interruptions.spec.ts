@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator";
-import { startStack } from "../helpers/e2e";
+import { useStack } from "../helpers/e2e";
 import { calls } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
 
@@ -36,14 +36,8 @@ async function killDuringCreate(emu: RunningEmulator, stack: TestStack, creates:
 describe("e2e: interrupted deployments (S1, S2, S3)", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
-  let stop: () => Promise<void>;
 
-  beforeEach(async () => {
-    ({ emu, stack, stop } = await startStack());
-  });
-  afterEach(async () => {
-    await stop?.();
-  });
+  useStack((h) => ({ emu, stack } = h), { each: true });
 
   it("S1 lost response: the create is retried with the same key and the stack records one collection", async () => {
     emu.addFault({ method: "POST", path: "/v1/async/collections", action: "drop-after-commit" });

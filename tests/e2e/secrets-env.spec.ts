@@ -1,20 +1,14 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator";
-import { keyForms, startStack } from "../helpers/e2e";
+import { keyForms, useStack } from "../helpers/e2e";
 import { TEST_KEY } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
 
 describe("e2e: API key from the environment (S6)", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
-  let stop: () => Promise<void>;
 
-  before(async () => {
-    ({ emu, stack, stop } = await startStack("envkey", "env"));
-  });
-  after(async () => {
-    await stop?.();
-  });
+  useStack((h) => ({ emu, stack } = h), { args: ["envkey", "env"] });
 
   it("deploys with SCRAPINGPROS_API_KEY, and the state holds the key in no form, even decrypted", async () => {
     stack.setProgram({ envkey: { name: "envkey", requests: [{ url: "https://example.com" }] } });

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator";
-import { keyForms, startStack } from "../helpers/e2e";
+import { keyForms, useStack } from "../helpers/e2e";
 import { calls, TEST_KEY } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
 
@@ -13,14 +13,8 @@ const writes = (emu: RunningEmulator, since: number) =>
 describe("e2e: steady state, updates, secrets, destroy (S4, S6)", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
-  let stop: () => Promise<void>;
 
-  before(async () => {
-    ({ emu, stack, stop } = await startStack());
-  });
-  after(async () => {
-    await stop?.();
-  });
+  useStack((h) => ({ emu, stack } = h));
 
   it("S4: up creates; preview and refresh then show no changes and make no writes", async () => {
     stack.setProgram({

@@ -38,6 +38,31 @@ export async function startStack(
   };
 }
 
+/** Handles of a started emulator and stack, as {@link useStack} hands them to a suite. */
+export interface StackHandles {
+  emu: RunningEmulator;
+  stack: TestStack;
+}
+
+/**
+ * Registers mocha hooks that start an emulator and a configured stack (before the suite, or
+ * before each test with `each`) and stop them afterwards; `assign` receives the handles.
+ */
+export function useStack(
+  assign: (handles: StackHandles) => void,
+  options: { each?: boolean; args?: Parameters<typeof startStack> } = {},
+): void {
+  let stop: (() => Promise<void>) | undefined;
+  (options.each ? beforeEach : before)(async () => {
+    const started = await startStack(...(options.args ?? []));
+    stop = started.stop;
+    assign(started);
+  });
+  (options.each ? afterEach : after)(async () => {
+    await stop?.();
+  });
+}
+
 /** The collection ids the emulator holds, by name. */
 export function namesInEmulator(emu: RunningEmulator): string[] {
   return emu

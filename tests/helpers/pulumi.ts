@@ -32,6 +32,77 @@ for (const [name, args] of Object.entries(spec)) {
 }
 `;
 
+/**
+ * Starts `pulumi <args> --non-interactive` in `cwd`, in its own process group; `result` resolves
+ * when it exits, after its output was appended to `transcript`.
+ */
+export function spawnPulumi(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  transcript: string[],
+): ChildProcess & { result: Promise<CliResult> } {
+  const child = spawn("pulumi", [...args, "--non-interactive"], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      transcript.push(stdout, stderr);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return Object.assign(child, { result });
+}
+
+/** Returns `r`, or throws with the CLI's output when it exited non-zero. */
+export function succeeded(args: string[], r: CliResult): CliResult {
+  if (r.code !== 0) {
+    throw new Error(
+      `pulumi ${args.join(" ")} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
+  }
+  return r;
+}
+
+/**
+ * Gives a project dir a `node_modules` link to this repository's: the program and the
+ * dynamic-provider process then resolve packages as in a user's project.
+ */
+export function linkRepoModules(projectDir: string): void {
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(projectDir, "node_modules"), "dir");
+}
+
+/**
+ * The CLI's environment for a test: the built CLI first on PATH, and a local file backend,
+ * passphrase secrets and a Pulumi home inside `dir` (which gets `state/` and `home/`).
+ */
+export function pulumiEnv(binDir: string, dir: string): NodeJS.ProcessEnv {
+  fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "home"), { recursive: true });
+  return {
+    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+    HOME: process.env.HOME ?? dir,
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    NO_COLOR: "1",
+  };
+}
+
 /** A throwaway Pulumi project and stack with its own backend and home. */
 export class TestStack {
   readonly dir: string;
@@ -46,8 +117,6 @@ export class TestStack {
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-e2e-"));
     this.projectDir = path.join(this.dir, "project");
-    fs.mkdirSync(path.join(this.dir, "state"));
-    fs.mkdirSync(path.join(this.dir, "home"));
     fs.mkdirSync(this.projectDir);
     fs.writeFileSync(
       path.join(this.projectDir, "Pulumi.yaml"),
@@ -55,19 +124,8 @@ export class TestStack {
     );
     fs.writeFileSync(path.join(this.projectDir, "index.js"), PROGRAM);
     fs.writeFileSync(path.join(this.projectDir, "package.json"), '{ "name": "sp-e2e", "private": true }\n');
-    // The program and the dynamic-provider process resolve packages from here, as in a user's project.
-    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.projectDir, "node_modules"), "dir");
-    this.env = {
-      PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
-      HOME: process.env.HOME ?? this.dir,
-      PULUMI_HOME: path.join(this.dir, "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-      NO_COLOR: "1",
-    };
+    linkRepoModules(this.projectDir);
+    this.env = pulumiEnv(binDir, this.dir);
   }
 
   /** Writes the declaration the next run deploys. */
@@ -89,52 +147,17 @@ export class TestStack {
 
   /** Runs `pulumi <args>` in the project and waits. */
   run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-    return this.#wait(this.spawn(args, extraEnv));
+    return this.spawn(args, extraEnv).result;
   }
 
   /** Like {@link run}, but fails with the CLI's output when it exits non-zero. */
   async ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-    const r = await this.run(args, extraEnv);
-    if (r.code !== 0) {
-      throw new Error(
-        `pulumi ${args.join(" ")} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
-      );
-    }
-    return r;
+    return succeeded(args, await this.run(args, extraEnv));
   }
 
   /** Starts `pulumi <args>` in its own process group (so a test can kill the whole deployment). */
   spawn(args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess & { result: Promise<CliResult> } {
-    const child = spawn("pulumi", [...args, "--non-interactive"], {
-      cwd: this.projectDir,
-      env: { ...this.env, ...extraEnv },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    return Object.assign(child, { result: this.#wait(child) });
-  }
-
-  #waits = new WeakMap<ChildProcess, Promise<CliResult>>();
-  #wait(child: ChildProcess): Promise<CliResult> {
-    const existing = this.#waits.get(child);
-    if (existing) return existing;
-    const p = new Promise<CliResult>((resolve, reject) => {
-      let stdout = "";
-      let stderr = "";
-      child.stdout?.on("data", (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr?.on("data", (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code, signal) => {
-        this.transcript.push(stdout, stderr);
-        resolve({ code, signal, stdout, stderr });
-      });
-    });
-    this.#waits.set(child, p);
-    return p;
+    return spawnPulumi(args, this.projectDir, { ...this.env, ...extraEnv }, this.transcript);
   }
 
   /** `pulumi up --yes`. */

@@ -29,7 +29,7 @@ describe("emulator: health, auth and errors", () => {
   });
 
   it("answers 401 for a wrong key and never echoes it", async () => {
-    const sentKey = "sk-live-DoNotEchoMe-42";
+    const sentKey = "wrong-key-DoNotEchoMe-42";
     const res = await call(emulator, "POST", "/v1/async/collections", { key: sentKey, body: { name: "x" } });
     assert.equal(res.status, 401);
     assert.equal(typeof res.body.detail, "string");

@@ -38,6 +38,13 @@ describe("Collection provider against the emulator", () => {
     return p;
   };
 
+  /** A client of our own, to set up what exists in the account before the provider runs. */
+  const directClient = (): ScrapingProsClient => {
+    const c = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
+    clients.push(c);
+    return c;
+  };
+
   /** check, as the engine calls it, then the inputs create/update receive. */
   const checked = async (
     p: CollectionProvider,
@@ -144,8 +151,7 @@ describe("Collection provider against the emulator", () => {
   it("more than one collection with the auto name is an error listing the ids", async () => {
     const p = await provider();
     const inputs = await checked(p, { __urn: urn("dup"), requests: [] });
-    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
-    clients.push(client);
+    const client = directClient();
     const a = await client.collections.create({ name: String(inputs.name), requests: [] });
     const b = await client.collections.create({ name: String(inputs.name), requests: [] });
     await assert.rejects(p.create(inputs), (e: Error) => {
@@ -157,8 +163,7 @@ describe("Collection provider against the emulator", () => {
 
   it("explicit name + adoptExisting adopts the one match; without it a new collection is made", async () => {
     const p = await provider();
-    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
-    clients.push(client);
+    const client = directClient();
     const existing = await client.collections.create({ name: "legacy", requests: [] });
     const adopt = await p.create(
       await checked(p, {
@@ -175,8 +180,7 @@ describe("Collection provider against the emulator", () => {
 
   it("adoptId = 1 GET + 1 PUT; an unknown id fails clearly", async () => {
     const p = await provider();
-    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
-    clients.push(client);
+    const client = directClient();
     const existing = await client.collections.create({ name: "by-id", requests: [] });
     const before = emu.requests().length;
     const r = await p.create(
