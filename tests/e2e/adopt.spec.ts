@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../emulator";
 import { ScrapingProsClient } from "../../provider/client/client";
 import { useStack } from "../helpers/e2e";
-import { TEST_KEY } from "../helpers/emulator";
+import { methodsSince, TEST_KEY } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
 
 describe("e2e: adoption and partial failures (S5)", () => {
@@ -45,13 +45,7 @@ describe("e2e: adoption and partial failures (S5)", () => {
     const mark = emu.requests().length;
     stack.setProgram({ legacy: { ...declared, requests: [{ url: "https://example.com/new" }] } });
     await stack.up();
-    assert.deepEqual(
-      emu
-        .requests()
-        .slice(mark)
-        .map((c) => c.method),
-      ["PUT"],
-    );
+    assert.deepEqual(methodsSince(emu, mark), ["PUT"]);
     assert.deepEqual(emu.collections()[0]?.requests, [{ url: "https://example.com/new" }]);
   });
 });
@@ -95,13 +89,7 @@ describe("e2e: URLs the API blocks at create (resource-initialization error)", (
       },
     });
     await stack.up();
-    assert.deepEqual(
-      emu
-        .requests()
-        .slice(mark)
-        .map((c) => c.method),
-      ["PUT"],
-    );
+    assert.deepEqual(methodsSince(emu, mark), ["PUT"]);
     assert.equal(emu.collections().length, 1);
     assert.equal(emu.collections()[0]?.requests.length, 2);
     assert.deepEqual(changesOf(await stack.preview()), {});

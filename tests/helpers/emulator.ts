@@ -45,3 +45,11 @@ export function calls(
 ): ReturnType<RunningEmulator["requests"]> {
   return emu.requests().filter((r) => (!method || r.method === method) && r.path.startsWith(pathPrefix));
 }
+
+/** The methods of the API calls the emulator logged after the first `mark` entries. */
+export function methodsSince(emu: RunningEmulator, mark: number): string[] {
+  return emu
+    .requests()
+    .slice(mark)
+    .map((r) => r.method);
+}

@@ -4,7 +4,7 @@ import { ScrapingProsClient } from "../../../provider/client/client";
 import { CollectionProvider, ResourceInitError } from "../../../provider/collection-provider";
 import { MISSING_KEY_MESSAGE } from "../../../provider/config";
 import { deriveIdempotencyKey } from "../../../provider/idempotency";
-import { calls, startTestEmulator, TEST_KEY } from "../../helpers/emulator";
+import { calls, methodsSince, startTestEmulator, TEST_KEY } from "../../helpers/emulator";
 
 const TYPE = "pulumi-nodejs:dynamic/scrapingpros:Collection";
 const urn = (name: string) => `urn:pulumi:dev::proj::${TYPE}::${name}`;
@@ -135,13 +135,7 @@ describe("Collection provider against the emulator", () => {
     assert.equal(edited.name, inputs.name);
     const before = emu.requests().length;
     const adopted = await p.create(edited);
-    assert.deepEqual(
-      emu
-        .requests()
-        .slice(before)
-        .map((c) => c.method),
-      ["GET", "PUT"],
-    );
+    assert.deepEqual(methodsSince(emu, before), ["GET", "PUT"]);
     assert.equal(adopted.id, first.id);
     assert.equal(adopted.outs.adopted, true);
     assert.equal(emu.collections().length, 1);
@@ -193,13 +187,7 @@ describe("Collection provider against the emulator", () => {
     );
     assert.equal(r.id, existing.data.id);
     assert.equal(typeof r.outs.createdAt, "number");
-    assert.deepEqual(
-      emu
-        .requests()
-        .slice(before)
-        .map((c) => c.method),
-      ["GET", "PUT"],
-    );
+    assert.deepEqual(methodsSince(emu, before), ["GET", "PUT"]);
     await assert.rejects(
       p.create(
         await checked(p, { __urn: urn("j"), adoptId: "00000000-0000-4000-8000-000000000000", requests: [] }),
@@ -219,13 +207,7 @@ describe("Collection provider against the emulator", () => {
       requests: [{ url: "https://b.example" }, { url: "https://c.example" }],
     });
     const updated = await p.update(id, { ...outs }, news);
-    assert.deepEqual(
-      emu
-        .requests()
-        .slice(before)
-        .map((c) => c.method),
-      ["PUT"],
-    );
+    assert.deepEqual(methodsSince(emu, before), ["PUT"]);
     assert.equal(updated.outs.name, "u2");
     assert.equal(updated.outs.requestCount, 2);
     assert.equal(emu.collections()[0]?.requests.length, 2);
@@ -242,13 +224,7 @@ describe("Collection provider against the emulator", () => {
     const { id, outs } = await p.create(inputs);
     const before = emu.requests().length;
     const read = await p.read(id, { ...outs });
-    assert.deepEqual(
-      emu
-        .requests()
-        .slice(before)
-        .map((c) => c.method),
-      ["GET"],
-    );
+    assert.deepEqual(methodsSince(emu, before), ["GET"]);
     assert.equal(read.id, id);
     assert.deepEqual(read.props?.requests, outs.requests);
     assert.equal(read.props?.callbackUrl, "https://hooks.example/x");
