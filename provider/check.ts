@@ -32,9 +32,13 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Validates `news` and returns the inputs to store. `name` is derived from the URN when absent.
- * Unknown request fields and action types pass through unchanged.
+ * Unknown request fields and action types pass through unchanged. `olds` are the inputs last
+ * applied (empty for a new resource).
  */
-export function checkCollection(news: Record<string, unknown>): {
+export function checkCollection(
+  news: Record<string, unknown>,
+  olds: Record<string, unknown> = {},
+): {
   inputs: Record<string, unknown>;
   failures: CheckFailure[];
 } {
@@ -83,6 +87,24 @@ export function checkCollection(news: Record<string, unknown>): {
         fail("callbackUrl", `must use http or https, not ${parsed.protocol.slice(0, -1)}`);
       }
     }
+  }
+
+  // A callbackUrl change replaces the collection, and the old one stays in the account under the
+  // same explicit name: the replacement's adoption by name would take the old collection back,
+  // with the old callback. Refuse it here instead of doing the wrong thing at `up`.
+  if (
+    news.adoptExisting === true &&
+    typeof name === "string" &&
+    olds.name === name &&
+    olds.__urn !== undefined &&
+    (olds.callbackUrl ?? null) !== (callbackUrl ?? null) &&
+    !isUnknown(callbackUrl)
+  ) {
+    fail(
+      "callbackUrl",
+      "cannot change on an explicitly named collection with adoptExisting: the replacement would adopt the " +
+        "old collection (same name, old callback) again; give it a new name or drop adoptExisting",
+    );
   }
 
   for (const flag of ["adoptExisting"] as const) {

@@ -68,10 +68,10 @@ export class CollectionProvider {
   }
 
   async check(
-    _olds: Record<string, unknown>,
+    olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-    return checkCollection(news);
+    return checkCollection(news, olds);
   }
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

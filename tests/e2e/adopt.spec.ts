@@ -48,6 +48,25 @@ describe("e2e: adoption and partial failures (S5)", () => {
     assert.deepEqual(methodsSince(emu, mark), ["PUT"]);
     assert.deepEqual(emu.collections()[0]?.requests, [{ url: "https://example.com/new" }]);
   });
+  it("a callbackUrl change on an explicitly named, adopting collection fails preview instead of re-adopting the old one", async () => {
+    const declared = {
+      name: "hooked",
+      adoptExisting: true,
+      requests: [],
+      callbackUrl: "https://hooks.example.com/a",
+    };
+    stack.setProgram({ hooked: declared });
+    await stack.up();
+    const mark = emu.requests().length;
+    stack.setProgram({ hooked: { ...declared, callbackUrl: "https://hooks.example.com/b" } });
+    const r = await stack.run(["preview"]);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stdout + r.stderr,
+      /property callbackUrl .*has a problem: cannot change on an explicitly named collection with adoptExisting/,
+    );
+    assert.deepEqual(methodsSince(emu, mark), []);
+  });
 });
 
 describe("e2e: URLs the API blocks at create (resource-initialization error)", () => {

@@ -117,4 +117,28 @@ describe("check", () => {
     );
     assert.deepEqual(r.failures, []);
   });
+
+  it("refuses a callbackUrl change on an explicitly named collection with adoptExisting", () => {
+    const olds = ok({ adoptExisting: true, callbackUrl: "https://hooks.example/a" });
+    const r = checkCollection(ok({ adoptExisting: true, callbackUrl: "https://hooks.example/b" }), olds);
+    assert.equal(r.failures[0]?.property, "callbackUrl");
+    assert.match(r.failures[0]?.reason ?? "", /new name or drop adoptExisting/);
+    // allowed: a new collection, the same callback, a new name, or no adoptExisting
+    assert.deepEqual(
+      checkCollection(ok({ adoptExisting: true, callbackUrl: "https://hooks.example/b" })).failures,
+      [],
+    );
+    assert.deepEqual(
+      checkCollection(ok({ adoptExisting: true, callbackUrl: "https://hooks.example/a" }), olds).failures,
+      [],
+    );
+    assert.deepEqual(
+      checkCollection(
+        ok({ name: "other", adoptExisting: true, callbackUrl: "https://hooks.example/b" }),
+        olds,
+      ).failures,
+      [],
+    );
+    assert.deepEqual(checkCollection(ok({ callbackUrl: "https://hooks.example/b" }), olds).failures, []);
+  });
 });
