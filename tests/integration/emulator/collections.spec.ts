@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../../emulator";
+import { DOC_BLOCKED_MESSAGE, DOC_BLOCKED_URLS } from "../../helpers/reference";
 import { call, createCollection, startTestEmulator } from "./helpers";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -121,22 +122,9 @@ describe("emulator: collections", () => {
           { url: "ftp://example.com/file" },
         ],
       });
-      assert.equal(res.message, "Collection created successfully. 2 URL(s) blocked (SSRF protection).");
+      assert.equal(res.message, DOC_BLOCKED_MESSAGE);
       assert.equal(res.duplicates_skipped, 0);
-      assert.deepEqual(res.blocked_urls, [
-        {
-          index: 1,
-          url: "http://192.168.1.1/admin",
-          reason: "private_ip",
-          message: "URL resolved to a private or internal IP.",
-        },
-        {
-          index: 4,
-          url: "ftp://example.com/file",
-          reason: "invalid_protocol",
-          message: "Only http and https URLs are accepted.",
-        },
-      ]);
+      assert.deepEqual(res.blocked_urls, DOC_BLOCKED_URLS);
       assert.deepEqual(
         emulator.collections()[0]?.requests.map((r) => r["url"]),
         ["https://viator.com/tours/1", "https://viator.com/tours/2", "https://viator.com/tours/3"],

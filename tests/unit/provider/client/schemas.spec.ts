@@ -10,6 +10,7 @@ import {
   RunList,
   ScrapeRequest,
 } from "../../../../provider/client/schemas";
+import { DOC_BLOCKED_MESSAGE, DOC_BLOCKED_URLS } from "../../../helpers/reference";
 
 /**
  * Conformance: every response example of the API reference (shared/api/scrapingpros-api.md, and the
@@ -31,30 +32,11 @@ describe("schemas: the reference's examples", () => {
     const r = CollectionWriteResult.parse({
       id: "c38b0bcf-…",
       name: "Daily tours",
-      message: "Collection created successfully. 2 URL(s) blocked (SSRF protection).",
+      message: DOC_BLOCKED_MESSAGE,
       duplicates_skipped: 0,
-      blocked_urls: [
-        {
-          index: 1,
-          url: "http://192.168.1.1/admin",
-          reason: "private_ip",
-          message: "URL resolved to a private or internal IP.",
-        },
-        {
-          index: 4,
-          url: "ftp://example.com/file",
-          reason: "invalid_protocol",
-          message: "Only http and https URLs are accepted.",
-        },
-      ],
+      blocked_urls: DOC_BLOCKED_URLS,
     });
-    assert.deepEqual(
-      r.blocked_urls.map((b) => [b.index, b.reason]),
-      [
-        [1, "private_ip"],
-        [4, "invalid_protocol"],
-      ],
-    );
+    assert.deepEqual(r.blocked_urls, DOC_BLOCKED_URLS);
   });
 
   it("create and PUT responses of the older docs ({id, name, message}) default the newer fields", () => {
