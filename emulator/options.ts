@@ -76,6 +76,12 @@ export interface RunningEmulator {
   requests(): RequestLogEntry[];
   /** The stored collections, with their requests (times in emulator epoch milliseconds). */
   collections(): StoredCollection[];
+  /**
+   * Removes a collection as something outside the API would (the API has no delete); its
+   * idempotency record stays, so a replayed create still answers with its id.
+   * @returns whether it existed
+   */
+  removeCollection(id: string): boolean;
 }
 
 /** Options with every default filled in. */

@@ -284,6 +284,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     release: (faultId) => faults.release(faultId),
     requests: () => requestLog.list(),
     collections: () => store.listCollections().map((c) => structuredClone(c)),
+    removeCollection: (id) => store.removeCollection(id),
   };
 }
 

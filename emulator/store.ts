@@ -66,6 +66,7 @@ export type StoreEvent =
   | ({ t: "snapshot"; v: 1 } & StoreSnapshot)
   | { t: "collection.create"; collection: StoredCollection; idempotency: IdempotencyRecord | null }
   | { t: "collection.update"; id: string; name: string; requests: JsonObject[] | null; updated_at: number }
+  | { t: "collection.remove"; id: string }
   | { t: "run.create"; run: StoredRun }
   | { t: "run.callback"; run_id: string; callback_status: CallbackStatus }
   | { t: "clock"; offset_ms: number };
@@ -155,6 +156,17 @@ export class Store {
     this.commit({ t: "collection.update", id, name, requests, updated_at: updatedAt });
   }
 
+  /**
+   * Removes a collection, as something outside the API would (the API has no delete). Its
+   * idempotency record stays, so a replay still answers with the removed id.
+   * @returns whether it existed
+   */
+  removeCollection(id: string): boolean {
+    if (!this.collections.has(id)) return false;
+    this.commit({ t: "collection.remove", id });
+    return true;
+  }
+
   /** Stores a new run. */
   createRun(run: StoredRun): void {
     this.commit({ t: "run.create", run });
@@ -218,6 +230,9 @@ export class Store {
         collection.updated_at = event.updated_at;
         return;
       }
+      case "collection.remove":
+        this.collections.delete(event.id);
+        return;
       case "run.create":
         this.addRun(event.run);
         return;

@@ -2,8 +2,9 @@
  * `check`: validates a Collection's inputs before any API call and fills in the derived name.
  * Each failure names the property path (`requests[3].url`) and the reason. Pure.
  */
+import { parsePropertyPath } from "./diff";
 import { deriveAutoName } from "./idempotency";
-import { REPLACE_PROPERTIES } from "./inputs";
+import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
 import { checkRequestUrl } from "./url-rules";
 
 /** One problem with an input, as the engine reports it. */
@@ -21,8 +22,7 @@ const TOP_LEVEL = new Set([
   "callbackUrl",
   "adoptExisting",
   "adoptId",
-  "__urn",
-  "__provider",
+  ...INTERNAL_INPUTS,
 ]);
 const MAX_CUSTOM_ID = 255;
 
@@ -57,12 +57,36 @@ export function checkCollection(
     fail("__urn", "is missing: create collections through the Collection class of pulumi-scrapingpros");
   }
 
+  const scope = news.__scope;
+  if (scope !== undefined && !isUnknown(scope) && (typeof scope !== "string" || scope === "")) {
+    fail("__scope", "must be the id of the stack's StackScope");
+  }
+
   const name = news.name;
   if (name === undefined || name === null) {
-    if (typeof urn === "string" && urn !== "" && !isUnknown(urn) && !isUnknown(news.callbackUrl)) {
+    if (
+      olds.autoNamed === true &&
+      typeof olds.name === "string" &&
+      olds.name !== "" &&
+      !isUnknown(olds.name)
+    ) {
+      // Like Pulumi's autonaming: a name, once given, is kept until the resource is replaced (the
+      // engine checks a replacement again without olds). A URN change (alias, re-parent, stack or
+      // project rename) must not rename the collection in the account.
+      inputs.name = olds.name;
+    } else if (
+      typeof urn === "string" &&
+      urn !== "" &&
+      !isUnknown(urn) &&
+      !isUnknown(scope) &&
+      !isUnknown(news.callbackUrl)
+    ) {
       const replaceInputs: Record<string, unknown> = {};
       for (const p of REPLACE_PROPERTIES) replaceInputs[p] = news[p] ?? null;
-      inputs.name = deriveAutoName(urn, replaceInputs);
+      inputs.name = deriveAutoName(
+        { urn, scope: typeof scope === "string" ? scope : undefined },
+        replaceInputs,
+      );
     } else {
       inputs.name = UNKNOWN;
     }
@@ -118,6 +142,26 @@ export function checkCollection(
     (typeof adoptId !== "string" || adoptId.trim() === "")
   ) {
     fail("adoptId", "must be a non-empty collection id");
+  }
+
+  const roc = news.__replaceOnChanges;
+  if (
+    roc !== undefined &&
+    !isUnknown(roc) &&
+    (!Array.isArray(roc) || roc.some((p) => typeof p !== "string"))
+  ) {
+    fail("__replaceOnChanges", "must be the list of property paths of the replaceOnChanges option");
+  } else if (Array.isArray(roc)) {
+    for (const path of roc as string[]) {
+      try {
+        parsePropertyPath(path);
+      } catch (e) {
+        fail(
+          "replaceOnChanges",
+          `${(e as Error).message}: use a path such as "requests" or "requests[*].url"`,
+        );
+      }
+    }
   }
 
   const requests = news.requests;

@@ -33,6 +33,8 @@ export interface CollectionProviderOptions {
   /** Builds the client; tests pass one with a short retry schedule. */
   clientFactory?: (settings: ProviderSettings) => ScrapingProsClient;
   warn?: Warn;
+  /** Where the provider reports what went as planned but is worth knowing (a replayed create). */
+  info?: Warn;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -81,20 +83,21 @@ export class CollectionProvider {
   async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
     const inputs = toInputs(props);
     const client = this.#getClient();
+    const call = callOptions(inputs.__timeouts?.createMs);
     const body = createBody(inputs);
 
     if (inputs.adoptId) {
-      const existing = await client.collections.get(inputs.adoptId).catch((e: unknown) => {
+      const existing = await client.collections.get(inputs.adoptId, call()).catch((e: unknown) => {
         if (e instanceof NotFoundError) {
           throw new Error(`adoptId: no collection ${inputs.adoptId} exists in this ScrapingPros account`);
         }
         throw e;
       });
-      return this.#adopt(existing.data.id, inputs, existing.data.created_at ?? null, "id");
+      return this.#adopt(existing.data.id, inputs, existing.data.created_at ?? null, "id", call);
     }
 
     if (inputs.autoNamed || inputs.adoptExisting) {
-      const { data } = await client.collections.list({ name: inputs.name });
+      const { data } = await client.collections.list({ name: inputs.name }, call());
       const matches = data.filter((c) => c.name === inputs.name);
       if (matches.length > 1) {
         throw new Error(
@@ -103,19 +106,43 @@ export class CollectionProvider {
         );
       }
       const match = matches[0];
-      if (match) return this.#adopt(match.id, inputs, match.created_at ?? null, "name");
+      if (match) return this.#adopt(match.id, inputs, match.created_at ?? null, "name", call);
     }
 
-    const key = deriveIdempotencyKey(inputs.__urn, body);
-    const res = await client.collections.create(body, { idempotencyKey: key });
-    if (res.replayed) {
-      this.#warn(
-        `collection ${res.data.id} (${inputs.name}): create replayed by the API, no new collection was made`,
-      );
+    const identity = { urn: inputs.__urn, scope: inputs.__scope };
+    // A key whose collection no longer exists would be replayed forever: the next key in the chain
+    // (deterministic, so a rerun walks the same chain) creates a new one. The bound only guards
+    // against an API that keeps replaying ids it then reports missing.
+    for (let attempt = 0; attempt < MAX_KEY_CHAIN; attempt++) {
+      const key = deriveIdempotencyKey(identity, body, attempt);
+      const res = await client.collections.create(body, { idempotencyKey: key, ...call() });
+      if (!res.replayed) {
+        const outs = outputsFrom(inputs, res.data, null, false);
+        throwIfBlocked(res.data, outs, inputs.requests);
+        return { id: res.data.id, outs };
+      }
+      // A replay returns the collection this key created earlier (a lost answer, a killed
+      // deployment, or the same resource destroyed and declared again within 24 h). It may have
+      // been updated since, and GET cannot show its requests: one PUT makes it hold what is
+      // declared now.
+      try {
+        const put = await client.collections.update(res.data.id, updateBody(inputs), call());
+        this.#info(
+          `collection ${res.data.id} (${inputs.name}): the API replayed an earlier create; re-applied the declared requests`,
+        );
+        const outs = outputsFrom(inputs, put.data, null, false);
+        throwIfBlocked(put.data, outs, inputs.requests);
+        return { id: res.data.id, outs };
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+        this.#info(
+          `collection ${res.data.id} (${inputs.name}) replayed by the API no longer exists; creating a new one`,
+        );
+      }
     }
-    const outs = outputsFrom(inputs, res.data, null, false);
-    throwIfBlocked(res.data, outs, inputs.requests);
-    return { id: res.data.id, outs };
+    throw new Error(
+      `create of ${inputs.name}: the API kept replaying collections that no longer exist (${MAX_KEY_CHAIN} keys tried)`,
+    );
   }
 
   async #adopt(
@@ -123,8 +150,9 @@ export class CollectionProvider {
     inputs: CollectionInputs,
     createdAt: number | null,
     by: "id" | "name",
+    call: () => { deadlineMs?: number },
   ): Promise<{ id: string; outs: CollectionOutputs }> {
-    const res = await this.#getClient().collections.update(id, updateBody(inputs));
+    const res = await this.#getClient().collections.update(id, updateBody(inputs), call());
     this.#warn(
       `collection ${id} (${inputs.name}): adopted an existing collection by ${by} and applied the declared requests`,
     );
@@ -163,7 +191,11 @@ export class CollectionProvider {
   ): Promise<{ outs: CollectionOutputs }> {
     const inputs = toInputs(news);
     const previous = readState(olds);
-    const res = await this.#getClient().collections.update(id, updateBody(inputs));
+    const res = await this.#getClient().collections.update(
+      id,
+      updateBody(inputs),
+      callOptions(inputs.__timeouts?.updateMs)(),
+    );
     const outs = outputsFrom(inputs, res.data, previous.createdAt, previous.adopted);
     throwIfBlocked(res.data, outs, inputs.requests);
     return { outs };
@@ -179,6 +211,10 @@ export class CollectionProvider {
 
   #warn(message: string): void {
     (this.#options.warn ?? ((m: string) => console.error(`warning: ${m}`)))(message);
+  }
+
+  #info(message: string): void {
+    (this.#options.info ?? this.#options.warn ?? ((m: string) => console.error(m)))(message);
   }
 
   #getClient(): ScrapingProsClient {
@@ -197,6 +233,19 @@ export class CollectionProvider {
         });
     return this.#client;
   }
+}
+
+/** How many idempotency keys a create tries when replayed collections turn out to be gone. */
+const MAX_KEY_CHAIN = 5;
+
+/**
+ * Per-call options for one provider operation: with `customTimeouts`, every call of the
+ * operation shares its deadline; without, each call has the client's own.
+ */
+function callOptions(operationMs: number | undefined): () => { deadlineMs?: number } {
+  if (operationMs === undefined) return () => ({});
+  const until = Date.now() + operationMs;
+  return () => ({ deadlineMs: Math.max(1, until - Date.now()) });
 }
 
 function toInputs(props: Record<string, unknown>): CollectionInputs {

@@ -45,14 +45,89 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 const same = sameJson;
 
-/** Compares the stored outputs `olds` with the checked inputs `news`. */
+/** The properties whose change the diff reports (in place or by replacement). */
+const DIFFED_PROPERTIES = ["name", "requests", ...REPLACE_PROPERTIES] as const;
+
+/**
+ * Compares the stored outputs `olds` with the checked inputs `news`. Properties matched by the
+ * resource's `replaceOnChanges` option (passed by the SDK as `__replaceOnChanges`, because the
+ * dynamic-provider host reports no changed keys to the engine) are replaced instead of updated.
+ */
 export function diffCollection(olds: Record<string, unknown>, news: Record<string, unknown>): CollectionDiff {
-  const replaces = REPLACE_PROPERTIES.filter((p) => !same(olds[p], news[p]));
-  const updates = (["name", "requests"] as const).filter((p) => !same(olds[p], news[p]));
+  const changed = DIFFED_PROPERTIES.filter((p) => !same(olds[p], news[p]));
+  const paths = Array.isArray(news.__replaceOnChanges)
+    ? news.__replaceOnChanges.filter((p): p is string => typeof p === "string")
+    : [];
+  const replaces = changed.filter(
+    (p) =>
+      (REPLACE_PROPERTIES as readonly string[]).includes(p) ||
+      paths.some((path) => replaceOnChangesMatches(path, p, olds, news)),
+  );
   return {
-    changes: replaces.length > 0 || updates.length > 0,
-    replaces: [...replaces],
+    changes: changed.length > 0,
+    replaces,
     stables: replaces.length === 0 ? ["name"] : [],
     deleteBeforeReplace: false,
   };
+}
+
+/** One segment of a Pulumi property path: a key, an index, or `*`. */
+type PathSegment = string | number | typeof WILDCARD;
+const WILDCARD = Symbol("*");
+
+/**
+ * Parses a property path as Pulumi's `replaceOnChanges` takes it: `requests`, `requests[0].url`,
+ * `requests[*].url`, `["name"]`, `*`.
+ * @throws Error on a malformed path, naming it.
+ */
+export function parsePropertyPath(path: string): PathSegment[] {
+  const segments: PathSegment[] = [];
+  const re = /(?:^|\.)([A-Za-z_$][\w$-]*|\*)|\[(\d+|\*|"(?:[^"\\]|\\.)*")\]/y;
+  const invalid = () => new Error(`invalid property path ${JSON.stringify(path)}`);
+  if (path.startsWith(".")) throw invalid();
+  let i = 0;
+  while (i < path.length) {
+    re.lastIndex = i;
+    const m = re.exec(path);
+    if (!m) throw invalid();
+    const token = m[1] ?? m[2] ?? "";
+    if (token === "*") segments.push(WILDCARD);
+    else if (m[2] !== undefined && /^\d+$/.test(token)) segments.push(Number(token));
+    else if (m[2] !== undefined) segments.push(JSON.parse(token) as string);
+    else segments.push(token);
+    i = re.lastIndex;
+  }
+  if (segments.length === 0) throw invalid();
+  return segments;
+}
+
+/** Whether `path` selects part of top-level `property` whose value differs between olds and news. */
+function replaceOnChangesMatches(
+  path: string,
+  property: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): boolean {
+  let segments: PathSegment[];
+  try {
+    segments = parsePropertyPath(path);
+  } catch {
+    return false; // check reports malformed paths
+  }
+  const [head, ...rest] = segments;
+  if (head !== WILDCARD && head !== property) return false;
+  return !same(project(olds[property], rest), project(news[property], rest));
+}
+
+/** The part of `value` a path selects, keeping the structure wildcards expand over. */
+function project(value: unknown, segments: PathSegment[]): unknown {
+  if (segments.length === 0) return value;
+  const [head, ...rest] = segments;
+  if (value === null || typeof value !== "object") return undefined;
+  if (head === WILDCARD) {
+    return Array.isArray(value)
+      ? value.map((v) => project(v, rest))
+      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, project(v, rest)]));
+  }
+  return project((value as Record<string | number, unknown>)[head as string | number], rest);
 }

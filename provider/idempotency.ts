@@ -22,14 +22,32 @@ function sha256(text: string): Buffer {
 }
 
 /**
- * The `Idempotency-Key` of a create: a UUID-shaped (version 8, RFC 9562) digest of the URN and the
- * canonical POST body. The same desired state under the same URN always yields the same key, so a
- * create that is retried, or repeated by a second `pulumi up` after a lost response, is replayed by
- * the API instead of creating a second collection; a changed body yields a new key, never a 422.
- * @example deriveIdempotencyKey("urn:pulumi:dev::proj::pulumi-nodejs:dynamic/scrapingpros:Collection::daily", body)
+ * Where a resource's derived identities live: its URN, and the stack's scope (the random id of the
+ * stack's `StackScope`, which tells apart two stacks with the same project and stack names on two
+ * backends). State written before scopes existed has none: its identities stay as they were.
  */
-export function deriveIdempotencyKey(urn: string, body: unknown): string {
-  const digest = sha256(`pulumi-scrapingpros/idempotency/v1\n${urn}\n${canonicalJson(body)}`);
+export interface IdentityScope {
+  urn: string;
+  scope?: string | undefined;
+}
+
+function identityText(id: IdentityScope): string {
+  return id.scope ? `${id.urn}\nscope:${id.scope}` : id.urn;
+}
+
+/**
+ * The `Idempotency-Key` of a create: a UUID-shaped (version 8, RFC 9562) digest of the URN, the
+ * stack's scope and the canonical POST body. The same desired state of the same resource always
+ * yields the same key, so a create that is retried, or repeated by a second `pulumi up` after a
+ * lost response, is replayed by the API instead of creating a second collection; a changed body
+ * yields a new key, never a 422. `attempt` > 0 derives the next key in a chain, used when the
+ * collection an earlier key created no longer exists.
+ * @example deriveIdempotencyKey({ urn, scope }, body)
+ */
+export function deriveIdempotencyKey(id: IdentityScope | string, body: unknown, attempt = 0): string {
+  const identity = identityText(typeof id === "string" ? { urn: id } : id);
+  const salt = attempt > 0 ? `\nattempt:${attempt}` : "";
+  const digest = sha256(`pulumi-scrapingpros/idempotency/v1\n${identity}\n${canonicalJson(body)}${salt}`);
   const b = Buffer.from(digest.subarray(0, 16));
   b[6] = ((b[6] ?? 0) & 0x0f) | 0x80; // version 8: custom
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80; // RFC 9562 variant
@@ -44,14 +62,17 @@ export function logicalNameFromUrn(urn: string): string {
 }
 
 /**
- * The name of an auto-named collection: the logical name plus 8 hex digits of a digest of the URN
- * and of the inputs that force replacement. Stable across in-place edits (so a rerun finds the
- * collection by name), new on replacement (so old and new never share a name).
- * @example deriveAutoName(urn, { callbackUrl: undefined }) // "daily-tours-3f2a9c1e"
+ * The name of an auto-named collection: the logical name plus 8 hex digits of a digest of the URN,
+ * the stack's scope and the inputs that force replacement. Stable for a rerun of the same create
+ * (so an interrupted deployment finds the collection by name), new on replacement (so old and new
+ * never share a name). `check` derives it only for a new resource; afterwards the stored name is
+ * kept, so refactors that change the URN (aliases, re-parenting, stack renames) rename nothing.
+ * @example deriveAutoName({ urn, scope }, { callbackUrl: null }) // "daily-tours-3f2a9c1e"
  */
-export function deriveAutoName(urn: string, replaceInputs: Record<string, unknown>): string {
-  const digest = sha256(`pulumi-scrapingpros/name/v1\n${urn}\n${canonicalJson(replaceInputs)}`).toString(
-    "hex",
-  );
-  return `${logicalNameFromUrn(urn)}-${digest.slice(0, 8)}`;
+export function deriveAutoName(id: IdentityScope | string, replaceInputs: Record<string, unknown>): string {
+  const scoped = typeof id === "string" ? { urn: id } : id;
+  const digest = sha256(
+    `pulumi-scrapingpros/name/v1\n${identityText(scoped)}\n${canonicalJson(replaceInputs)}`,
+  ).toString("hex");
+  return `${logicalNameFromUrn(scoped.urn)}-${digest.slice(0, 8)}`;
 }

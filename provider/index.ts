@@ -3,6 +3,7 @@
  * (`require("pulumi-scrapingpros/provider")`).
  */
 import { CollectionProvider } from "./collection-provider";
+import { StackScopeProvider } from "./stack-scope-provider";
 
 export * from "./check";
 export * from "./client";
@@ -11,7 +12,11 @@ export * from "./config";
 export * from "./diff";
 export * from "./idempotency";
 export * from "./inputs";
+export * from "./stack-scope-provider";
 export * from "./url-rules";
 
 /** The provider instance the serialized Collection resources call into. */
 export const collectionProvider = new CollectionProvider();
+
+/** The provider instance the serialized StackScope resource calls into. */
+export const stackScopeProvider = new StackScopeProvider();

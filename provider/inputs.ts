@@ -19,7 +19,28 @@ export interface CollectionInputs {
   autoNamed?: boolean;
   /** The resource's URN, computed by the SDK in the program (dynamic `create` is not given it). */
   __urn: string;
+  /** The stack's scope (the id of its `StackScope`); absent in state written before it existed. */
+  __scope?: string;
+  /** The resource's `replaceOnChanges` option, which the dynamic-provider host does not pass on. */
+  __replaceOnChanges?: string[];
+  /** The resource's `customTimeouts` (create, update), in milliseconds. */
+  __timeouts?: CallTimeouts;
 }
+
+/** Deadlines of the provider's API calls taken from `customTimeouts`. */
+export interface CallTimeouts {
+  createMs?: number;
+  updateMs?: number;
+}
+
+/** The internal inputs the SDK adds: never sent to the API, ignored by diff. */
+export const INTERNAL_INPUTS = [
+  "__urn",
+  "__scope",
+  "__replaceOnChanges",
+  "__timeouts",
+  "__provider",
+] as const;
 
 /** Outputs stored in the state. */
 export interface CollectionOutputs extends CollectionInputs {
@@ -49,6 +70,7 @@ export function readState(props: Record<string, unknown>): CollectionOutputs {
     ...(typeof props.adoptId === "string" ? { adoptId: props.adoptId } : {}),
     ...(props.autoNamed === true ? { autoNamed: true } : {}),
     __urn: String(props.__urn ?? ""),
+    ...internalsOf(props),
     createdAt: typeof props.createdAt === "number" ? props.createdAt : null,
     updatedAt: typeof props.updatedAt === "number" ? props.updatedAt : null,
     requestCount: typeof props.requestCount === "number" ? props.requestCount : requests.length,
@@ -69,5 +91,25 @@ export function inputsOf(state: CollectionOutputs): CollectionInputs {
     ...(state.adoptId !== undefined ? { adoptId: state.adoptId } : {}),
     ...(state.autoNamed ? { autoNamed: true } : {}),
     __urn: state.__urn,
+    ...internalsOf(state as unknown as Record<string, unknown>),
   };
+}
+
+function internalsOf(
+  props: Record<string, unknown>,
+): Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts"> {
+  const out: Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts"> = {};
+  if (typeof props.__scope === "string" && props.__scope !== "") out.__scope = props.__scope;
+  if (Array.isArray(props.__replaceOnChanges)) {
+    out.__replaceOnChanges = props.__replaceOnChanges.filter((p): p is string => typeof p === "string");
+  }
+  const t = props.__timeouts;
+  if (typeof t === "object" && t !== null) {
+    const { createMs, updateMs } = t as Record<string, unknown>;
+    out.__timeouts = {
+      ...(typeof createMs === "number" ? { createMs } : {}),
+      ...(typeof updateMs === "number" ? { updateMs } : {}),
+    };
+  }
+  return out;
 }

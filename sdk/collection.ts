@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parseDurationMs } from "./duration";
+import { stackScope } from "./stack-scope";
 
 /**
  * One scrape request of a collection, in the API's own field names (they are sent as written).
@@ -121,10 +123,19 @@ export class Collection extends pulumi.CustomResource {
   /**
    * @param name The logical name: unique in the stack, part of the URN and of the derived names.
    * @param args The collection's declaration.
-   * @param opts Resource options (`parent`, `protect`, `aliases`, …). `import` is not supported.
+   * @param opts Resource options. `replaceOnChanges` and `customTimeouts` (`create`/`update`: the
+   *   deadline of the API calls) are passed to the provider, which the dynamic-provider host would
+   *   not tell; `import` is refused (use `adoptId`). The README's resource-options table lists each.
+   * @throws pulumi.RunError when `opts.import` is set.
    */
   constructor(name: string, args: CollectionArgs, opts?: pulumi.CustomResourceOptions) {
-    const parent = opts?.parent;
+    if (opts?.import !== undefined) {
+      throw new pulumi.RunError(
+        `Collection "${name}": the \`import\` resource option does not work for dynamic resources ` +
+          "(pulumi/pulumi#16175); adopt the existing collection with `adoptId: " +
+          `${JSON.stringify(String(opts.import))}\` in its arguments instead`,
+      );
+    }
     const props: pulumi.Inputs = {
       name: args.name,
       requests: args.requests,
@@ -132,7 +143,10 @@ export class Collection extends pulumi.CustomResource {
       adoptExisting: args.adoptExisting,
       adoptId: args.adoptId,
       // Dynamic providers are not given the URN; the idempotency key and the derived name need it.
-      __urn: pulumi.createUrn(name, COLLECTION_TYPE, parent),
+      __urn: urnWithoutDependencies(name, opts?.parent),
+      __scope: stackScope().id,
+      __replaceOnChanges: opts?.replaceOnChanges?.length ? [...opts.replaceOnChanges] : undefined,
+      __timeouts: timeoutsOf(opts?.customTimeouts),
       __provider: SERIALIZED_PROVIDER,
       createdAt: undefined,
       updatedAt: undefined,
@@ -143,4 +157,31 @@ export class Collection extends pulumi.CustomResource {
     };
     super(COLLECTION_TYPE, name, props, opts);
   }
+}
+
+/**
+ * The URN the resource will have, as a plain promise. `pulumi.createUrn` with a parent returns
+ * an Output that depends on the parent, and a dependency on a component waits for all of the
+ * component's children, this resource and its siblings included: two collections in one component
+ * would wait for each other forever. A promise carries the value without the dependency.
+ */
+function urnWithoutDependencies(name: string, parent: pulumi.Resource | undefined): Promise<string> {
+  const urn = pulumi.createUrn(name, COLLECTION_TYPE, parent);
+  return new Promise((resolve) => {
+    urn.apply((u) => {
+      resolve(u);
+      return u;
+    });
+  });
+}
+
+/** `customTimeouts` as milliseconds (`"5m"`, `"90s"`, `"1h30m"` → Go duration syntax). */
+function timeoutsOf(
+  t: pulumi.CustomTimeouts | undefined,
+): { createMs?: number; updateMs?: number } | undefined {
+  if (!t) return undefined;
+  const out: { createMs?: number; updateMs?: number } = {};
+  if (t.create !== undefined) out.createMs = parseDurationMs(t.create, "create");
+  if (t.update !== undefined) out.updateMs = parseDurationMs(t.update, "update");
+  return Object.keys(out).length ? out : undefined;
 }

@@ -61,6 +61,11 @@ export function controlRouter(): Router<ControlHandler> {
         })),
       ),
     )
+    .add("POST", "/__emulator/collections/remove", (body, { store }) => {
+      const id = isJsonObject(body) ? body["id"] : undefined;
+      if (typeof id !== "string") return detail(400, "id must be a string");
+      return store.removeCollection(id) ? json(200, { removed: id }) : detail(404, "Collection not found");
+    })
     .add("GET", "/__emulator/runs", (_, { store }) => {
       const now = store.now();
       return json(

@@ -75,6 +75,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Overrides the retry mode derived from the method. */
   retry?: RetryMode;
+  /** Overrides the client's `deadlineMs` for this call (retries and waits included). @unit milliseconds */
+  deadlineMs?: number;
 }
 
 /** A successful response with the metadata a caller may need. */
@@ -170,7 +172,7 @@ export class ScrapingProsClient {
     const random = this.#options.random ?? Math.random;
     const mode: RetryMode =
       options.retry ?? (method !== "POST" ? "safe" : options.idempotencyKey ? "keyed" : "never");
-    const deadline = now() + this.#retry.deadlineMs;
+    const deadline = now() + (options.deadlineMs ?? this.#retry.deadlineMs);
     const url = this.baseUrl + path + queryString(options.query);
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#apiKey}`,

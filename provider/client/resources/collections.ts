@@ -19,23 +19,39 @@ export class CollectionsResource {
    */
   async create(
     body: CreateCollectionBody,
-    options: Pick<RequestOptions, "idempotencyKey"> = {},
+    options: Pick<RequestOptions, "idempotencyKey" | "deadlineMs"> = {},
   ): Promise<ApiResponse<CollectionWriteResult>> {
     return this.client.request("POST", "/v1/async/collections", CollectionWriteResult, { ...options, body });
   }
 
   /** `GET /v1/async/collections` with optional filters (AND-ed). */
-  async list(query: ListCollectionsQuery = {}): Promise<ApiResponse<CollectionSummary[]>> {
-    return this.client.request("GET", "/v1/async/collections", CollectionList, { query: { ...query } });
+  async list(
+    query: ListCollectionsQuery = {},
+    options: Pick<RequestOptions, "deadlineMs"> = {},
+  ): Promise<ApiResponse<CollectionSummary[]>> {
+    return this.client.request("GET", "/v1/async/collections", CollectionList, {
+      ...options,
+      query: { ...query },
+    });
   }
 
   /** `GET /v1/async/collections/{id}`. Throws `NotFoundError` for an unknown id. */
-  async get(id: string): Promise<ApiResponse<CollectionSummary>> {
-    return this.client.request("GET", path`/v1/async/collections/${id}`, CollectionSummary);
+  async get(
+    id: string,
+    options: Pick<RequestOptions, "deadlineMs"> = {},
+  ): Promise<ApiResponse<CollectionSummary>> {
+    return this.client.request("GET", path`/v1/async/collections/${id}`, CollectionSummary, options);
   }
 
   /** `PUT /v1/async/collections/{id}`: replaces the name and the whole request list. */
-  async update(id: string, body: UpdateCollectionBody): Promise<ApiResponse<CollectionWriteResult>> {
-    return this.client.request("PUT", path`/v1/async/collections/${id}`, CollectionWriteResult, { body });
+  async update(
+    id: string,
+    body: UpdateCollectionBody,
+    options: Pick<RequestOptions, "deadlineMs"> = {},
+  ): Promise<ApiResponse<CollectionWriteResult>> {
+    return this.client.request("PUT", path`/v1/async/collections/${id}`, CollectionWriteResult, {
+      ...options,
+      body,
+    });
   }
 }

@@ -36,6 +36,12 @@ describe("the API key leaks nowhere", () => {
     };
     await provider.configure({ config: { get: (k) => config[k] } });
     emu.addFault({ method: "POST", path: "/v1/async/collections", action: "drop-after-commit" });
+    const inputs = {
+      __urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/scrapingpros:Collection::k",
+      name: "k",
+      requests: [{ url: "https://example.com" }],
+    };
+    const { id, outs } = await provider.create(inputs);
     emu.addFault({
       method: "PUT",
       path: "/v1/async/collections/*",
@@ -43,12 +49,6 @@ describe("the API key leaks nowhere", () => {
       status: 503,
       times: 10,
     });
-    const inputs = {
-      __urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/scrapingpros:Collection::k",
-      name: "k",
-      requests: [{ url: "https://example.com" }],
-    };
-    const { id, outs } = await provider.create(inputs);
     const errors: unknown[] = [];
     await provider.update(id, { ...outs }, { ...inputs, name: "k2" }).catch((e: unknown) => errors.push(e));
     const wrong = new ScrapingProsClient({ apiKey: `${TEST_KEY}x`, baseUrl: emu.url, maxRetries: 0 });

@@ -110,6 +110,7 @@ describe("Collection provider against the emulator", () => {
       requests: [{ url: "https://example.com" }],
     });
     const first = await p.create(inputs);
+    const mark = emu.requests().length;
     const second = await p.create(inputs);
     assert.equal(second.id, first.id);
     assert.equal(emu.collections().length, 1);
@@ -117,7 +118,73 @@ describe("Collection provider against the emulator", () => {
       calls(emu, "POST").map((c) => c.replayed),
       [false, true],
     );
+    // A replay may answer with a collection updated since: one PUT re-applies the declaration.
+    assert.deepEqual(methodsSince(emu, mark), ["POST", "PUT"]);
     assert.ok(warnings.some((w) => w.includes("replayed")));
+  });
+
+  it("a replayed create of a collection updated since re-applies the declared state (destroy, then up)", async () => {
+    const p = await provider();
+    const a = await checked(p, {
+      __urn: urn("re"),
+      __scope: "s1",
+      name: "re",
+      requests: [{ url: "https://a.example" }],
+    });
+    const { id, outs } = await p.create(a);
+    // Edited to B (one PUT), then back to A, destroyed and declared again.
+    const b = await checked(p, { ...a, requests: [{ url: "https://b.example" }] });
+    await p.update(id, outs as unknown as Record<string, unknown>, b);
+    assert.deepEqual(emu.collections()[0]?.requests, [{ url: "https://b.example" }]);
+    await p.delete(id, outs as unknown as Record<string, unknown>);
+    const mark = emu.requests().length;
+    const again = await p.create(a);
+    assert.equal(again.id, id);
+    assert.deepEqual(methodsSince(emu, mark), ["POST", "PUT"]);
+    assert.equal(calls(emu, "POST").at(-1)?.replayed, true);
+    assert.deepEqual(emu.collections()[0]?.requests, [{ url: "https://a.example" }]);
+    assert.deepEqual(again.outs.requests, [{ url: "https://a.example" }]);
+    assert.equal(emu.collections().length, 1);
+  });
+
+  it("a replayed collection that no longer exists leads to a new one, by the next key in the chain", async () => {
+    const p = await provider();
+    const a = await checked(p, {
+      __urn: urn("gone"),
+      __scope: "s1",
+      name: "gone",
+      requests: [{ url: "https://a.example" }],
+    });
+    const first = await p.create(a);
+    assert.ok(emu.removeCollection(first.id));
+    const mark = emu.requests().length;
+    const second = await p.create(a);
+    assert.notEqual(second.id, first.id);
+    assert.deepEqual(methodsSince(emu, mark), ["POST", "PUT", "POST"]);
+    assert.deepEqual(
+      emu.collections().map((c) => [c.id, c.requests]),
+      [[second.id, [{ url: "https://a.example" }]]],
+    );
+    // A rerun walks the same chain: the second key replays the second collection.
+    const third = await p.create(a);
+    assert.equal(third.id, second.id);
+    assert.equal(emu.collections().length, 1);
+  });
+
+  it("the stack scope keeps two stacks with the same URNs apart", async () => {
+    const p = await provider();
+    const spec = { __urn: urn("shared"), name: "shared", requests: [{ url: "https://a.example" }] };
+    const one = await p.create(await checked(p, { ...spec, __scope: "backend-1" }));
+    const two = await p.create(await checked(p, { ...spec, __scope: "backend-2" }));
+    assert.notEqual(one.id, two.id);
+    assert.deepEqual(
+      calls(emu, "POST").map((c) => c.replayed),
+      [false, false],
+    );
+    const auto = { __urn: urn("auto-shared"), requests: [] };
+    const x = await checked(p, { ...auto, __scope: "backend-1" });
+    const y = await checked(p, { ...auto, __scope: "backend-2" });
+    assert.notEqual(x.name, y.name);
   });
 
   it("auto-named create = 1 GET (lookup) + 1 POST; a rerun with edits adopts by name: 1 GET + 1 PUT", async () => {
@@ -300,6 +367,23 @@ describe("Collection provider against the emulator", () => {
       calls(emu, "POST").map((c) => c.replayed),
       [false, true],
     );
+    assert.deepEqual(
+      calls(emu).map((c) => c.method),
+      ["POST", "POST", "PUT"],
+    );
+  });
+
+  it("customTimeouts bound the whole operation: a hung API fails create within it", async () => {
+    const p = await provider();
+    emu.addFault({ method: "POST", path: "/v1/async/collections", action: "delay", delayMs: 5000 });
+    const started = Date.now();
+    await assert.rejects(
+      p.create(
+        await checked(p, { __urn: urn("slow"), name: "slow", requests: [], __timeouts: { createMs: 400 } }),
+      ),
+      /timed out/,
+    );
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   });
 
   it("5xx and 429 during update are retried", async () => {

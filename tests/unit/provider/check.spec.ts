@@ -33,6 +33,49 @@ describe("check", () => {
     assert.notEqual(c.inputs.name, a.inputs.name);
   });
 
+  it("keeps a stored auto name: a URN change (alias, re-parent, stack rename) renames nothing", () => {
+    const first = checkCollection(ok({ name: undefined, __scope: "s1" }));
+    const olds = { ...first.inputs };
+    const moved = URN.replace("::daily", "::daily2").replace("dev::", "dev2::");
+    const again = checkCollection(ok({ __urn: moved, name: undefined, __scope: "s1" }), olds);
+    assert.deepEqual(again.failures, []);
+    assert.equal(again.inputs.name, first.inputs.name);
+    assert.equal(again.inputs.autoNamed, true);
+    // Scope-less state (written before scopes existed) keeps its name too.
+    const legacy = { name: "daily-0a1b2c3d", autoNamed: true, __urn: URN };
+    assert.equal(
+      checkCollection(ok({ name: undefined, __scope: "s1" }), legacy).inputs.name,
+      "daily-0a1b2c3d",
+    );
+  });
+
+  it("derives a fresh name when there is no auto-named old state (new resource, replacement, explicit before)", () => {
+    const derived = checkCollection(ok({ name: undefined, __scope: "s1" })).inputs.name;
+    assert.equal(checkCollection(ok({ name: undefined, __scope: "s1" }), {}).inputs.name, derived);
+    const wasExplicit = { name: "mine", __urn: URN };
+    assert.equal(checkCollection(ok({ name: undefined, __scope: "s1" }), wasExplicit).inputs.name, derived);
+  });
+
+  it("the stack scope tells apart stacks with the same URNs; an unknown scope leaves the name unknown", () => {
+    const a = checkCollection(ok({ name: undefined, __scope: "scope-a" })).inputs.name;
+    const b = checkCollection(ok({ name: undefined, __scope: "scope-b" })).inputs.name;
+    assert.notEqual(a, b);
+    assert.match(String(a), /^daily-[0-9a-f]{8}$/);
+    assert.equal(checkCollection(ok({ name: undefined, __scope: UNKNOWN })).inputs.name, UNKNOWN);
+    assert.equal(checkCollection(ok({ __scope: 3 })).failures[0]?.property, "__scope");
+  });
+
+  it("validates the replaceOnChanges paths the SDK passes on", () => {
+    assert.deepEqual(
+      checkCollection(ok({ __replaceOnChanges: ["requests[*].url", "*", "name"] })).failures,
+      [],
+    );
+    const bad = checkCollection(ok({ __replaceOnChanges: ["requests[", "ok"] })).failures;
+    assert.equal(bad.length, 1);
+    assert.equal(bad[0]?.property, "replaceOnChanges");
+    assert.match(bad[0]?.reason ?? "", /invalid property path "requests\["/);
+  });
+
   it("accepts an empty request list", () => {
     assert.deepEqual(checkCollection(ok({ requests: [] })).failures, []);
   });

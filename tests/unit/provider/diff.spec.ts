@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { diffCollection, sameJson } from "../../../provider/diff";
+import { diffCollection, parsePropertyPath, sameJson } from "../../../provider/diff";
 import { canonicalJson } from "../../../provider/idempotency";
 
 const base = {
@@ -41,6 +41,59 @@ describe("diff", () => {
   it("adoption flags alone change nothing", () => {
     assert.equal(diffCollection(base, { ...base, adoptExisting: true, adoptId: "x" }).changes, false);
   });
+});
+
+describe("diff with replaceOnChanges", () => {
+  const edited = { ...base, requests: [{ url: "https://a.example", custom_id: "2" }] };
+  const roc = (paths: string[]) => ({ __replaceOnChanges: paths });
+
+  it("a changed property under a listed path is replaced, not updated", () => {
+    assert.deepEqual(diffCollection(base, { ...edited, ...roc(["requests"]) }).replaces, ["requests"]);
+    assert.deepEqual(diffCollection(base, { ...edited, ...roc(["*"]) }).replaces, ["requests"]);
+    assert.deepEqual(diffCollection(base, { ...base, name: "m", ...roc(["*"]) }).replaces, ["name"]);
+  });
+
+  it("a nested path replaces only when the values under it change", () => {
+    // custom_id changed, url did not: an update.
+    assert.deepEqual(diffCollection(base, { ...edited, ...roc(["requests[*].url"]) }).replaces, []);
+    const urlEdited = { ...base, requests: [{ url: "https://b.example", custom_id: "1" }] };
+    assert.deepEqual(diffCollection(base, { ...urlEdited, ...roc(["requests[*].url"]) }).replaces, [
+      "requests",
+    ]);
+    assert.deepEqual(diffCollection(base, { ...urlEdited, ...roc(["requests[0].url"]) }).replaces, [
+      "requests",
+    ]);
+    assert.deepEqual(diffCollection(base, { ...urlEdited, ...roc(["requests[1].url"]) }).replaces, []);
+    const added = { ...base, requests: [...base.requests, { url: "https://c.example" }] };
+    assert.deepEqual(diffCollection(base, { ...added, ...roc(["requests[*].url"]) }).replaces, ["requests"]);
+  });
+
+  it("paths of unchanged or other properties change nothing", () => {
+    assert.deepEqual(diffCollection(base, { ...base, name: "m", ...roc(["requests"]) }).replaces, []);
+    assert.equal(diffCollection(base, { ...base, ...roc(["*"]) }).changes, false);
+  });
+});
+
+describe("parsePropertyPath", () => {
+  const ok: [string, unknown[]][] = [
+    ["requests", ["requests"]],
+    ["requests[0].url", ["requests", 0, "url"]],
+    ['requests[*]["custom_id"]', ["requests", "*", "custom_id"]],
+    ["*", ["*"]],
+  ];
+  for (const [path, segments] of ok) {
+    it(`parses ${path}`, () => {
+      assert.deepEqual(
+        parsePropertyPath(path).map((s) => (typeof s === "symbol" ? "*" : s)),
+        segments,
+      );
+    });
+  }
+  for (const bad of ["", "requests[", ".requests", "requests..url", "requests[x]"]) {
+    it(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parsePropertyPath(bad), /invalid property path/);
+    });
+  }
 });
 
 describe("sameJson", () => {

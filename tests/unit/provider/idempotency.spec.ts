@@ -40,6 +40,21 @@ describe("idempotency", () => {
     assert.notEqual(deriveAutoName(URN.replace("dev", "prod"), { callbackUrl: null }), a);
   });
 
+  it("a scope and a chain attempt each give another key; no scope keeps the key of earlier versions", () => {
+    const k = deriveIdempotencyKey(URN, BODY);
+    assert.equal(deriveIdempotencyKey({ urn: URN }, BODY), k);
+    const scoped = deriveIdempotencyKey({ urn: URN, scope: "s1" }, BODY);
+    assert.notEqual(scoped, k);
+    assert.notEqual(deriveIdempotencyKey({ urn: URN, scope: "s2" }, BODY), scoped);
+    assert.equal(deriveIdempotencyKey({ urn: URN, scope: "s1" }, BODY, 0), scoped);
+    assert.notEqual(deriveIdempotencyKey({ urn: URN, scope: "s1" }, BODY, 1), scoped);
+    assert.equal(
+      deriveIdempotencyKey({ urn: URN, scope: "s1" }, BODY, 1),
+      deriveIdempotencyKey({ urn: URN, scope: "s1" }, BODY, 1),
+    );
+    assert.notEqual(deriveAutoName({ urn: URN, scope: "s1" }, {}), deriveAutoName(URN, {}));
+  });
+
   it("logical name is the URN's last segment", () => {
     assert.equal(logicalNameFromUrn(URN), "daily-tours");
     assert.equal(logicalNameFromUrn("a::b::c$d::x::y"), "y");

@@ -20,6 +20,7 @@ pulumi.runtime.setMocks(
 );
 
 import { COLLECTION_TYPE, Collection, SERIALIZED_PROVIDER } from "../../../sdk/collection";
+import { STACK_SCOPE_TYPE } from "../../../sdk/stack-scope";
 
 const out = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
@@ -52,6 +53,50 @@ describe("Collection (program shape)", () => {
     const reg = registered.find((r) => r.name === "child");
     assert.equal(reg?.inputs.__urn, `urn:pulumi:dev::proj::acme:index:Group$${COLLECTION_TYPE}::child`);
     assert.equal(reg?.inputs.name, "explicit");
+  });
+});
+
+describe("Collection resource options", () => {
+  it("passes replaceOnChanges and customTimeouts on as internal inputs", async () => {
+    const c = new Collection(
+      "opts",
+      { requests: [] },
+      {
+        replaceOnChanges: ["requests[*].url"],
+        customTimeouts: { create: "1m30s", update: "45s", delete: "1h" },
+      },
+    );
+    await out(c.id);
+    const reg = registered.find((r) => r.name === "opts");
+    assert.deepEqual(reg?.inputs.__replaceOnChanges, ["requests[*].url"]);
+    assert.deepEqual(reg?.inputs.__timeouts, { createMs: 90_000, updateMs: 45_000 });
+  });
+
+  it("refuses import at construction, pointing at adoptId", () => {
+    assert.throws(
+      () => new Collection("imp", { requests: [] }, { import: "c38b0bcf" }),
+      (e: Error) =>
+        e instanceof pulumi.RunError && /Collection "imp".*import.*adoptId: "c38b0bcf"/s.test(e.message),
+    );
+  });
+
+  it("refuses a customTimeouts value that is not a duration", () => {
+    assert.throws(
+      () => new Collection("bad-timeout", { requests: [] }, { customTimeouts: { create: "5 minutes" } }),
+      /customTimeouts\.create: "5 minutes" is not a duration/,
+    );
+  });
+
+  it("registers one StackScope per stack and passes its id to every collection", async () => {
+    const a = new Collection("scoped-a", { requests: [] });
+    const b = new Collection("scoped-b", { requests: [] });
+    await Promise.all([out(a.id), out(b.id)]);
+    const scopes = registered.filter((r) => r.type === STACK_SCOPE_TYPE);
+    assert.equal(scopes.length, 1);
+    const scopeId = `${scopes[0]?.name}-id`;
+    for (const name of ["scoped-a", "scoped-b"]) {
+      assert.equal(registered.find((r) => r.name === name)?.inputs.__scope, scopeId);
+    }
   });
 });
 
