@@ -85,9 +85,12 @@ class ExampleProject {
   }
 }
 
-/** Asserts a preview summary is only `same`, for exactly `expectedSame` resources (stack included). */
-function assertNoChanges(summary: Record<string, number>, expectedSame: number): void {
-  assert.deepEqual(summary, { same: expectedSame });
+/**
+ * Asserts a preview summary is only `same`, for exactly `expectedCollections` collections (plus the
+ * stack and its StackScope).
+ */
+function assertNoChanges(summary: Record<string, number>, expectedCollections: number): void {
+  assert.deepEqual(summary, { same: expectedCollections + 2 });
 }
 
 const byName = (emu: RunningEmulator) => new Map(emu.collections().map((c) => [c.name, c]));
@@ -141,7 +144,7 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
     });
 
     const calls = emu.requests().length;
-    assertNoChanges(await p.preview("dev"), 3); // the stack and two collections
+    assertNoChanges(await p.preview("dev"), 2);
     assert.equal(emu.requests().length, calls, "preview called the API");
     assert.deepEqual(keyForms(TEST_KEY, p.transcript.join("\n")), []);
   });
@@ -187,12 +190,13 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
     assert.deepEqual(devOut, { collectionId: dev?.id, collectionName: "catalog-dev", requestCount: 2 });
     assert.equal((await p.outputs("prod")).requestCount, 10);
 
-    assertNoChanges(await p.preview("dev"), 2);
-    assertNoChanges(await p.preview("prod"), 2);
+    assertNoChanges(await p.preview("dev"), 1);
+    assertNoChanges(await p.preview("prod"), 1);
 
-    // staging's committed config is valid too: a third stack would create its stack and one collection
+    // staging's committed config is valid too: a third stack would create its stack, its
+    // StackScope and one collection
     await p.init("staging", emu);
-    assert.deepEqual(changesOf(await p.preview("staging")), { create: 2 });
+    assert.deepEqual(changesOf(await p.preview("staging")), { create: 3 });
     assert.equal(emu.collections().length, 2, "preview created something");
     assert.deepEqual(keyForms(TEST_KEY, p.transcript.join("\n")), []);
   });
@@ -215,7 +219,7 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
     const out = (await p.outputs("dev"))["collections"];
     assert.deepEqual(Object.keys(out).sort(), ["prices", "reviews", "tours"]);
     assert.deepEqual(out.tours, { id: stored.get("tours")?.id, name: "tours", requestCount: 3 });
-    assertNoChanges(await p.preview("dev"), 4);
+    assertNoChanges(await p.preview("dev"), 3);
 
     // a pull request adds a file: the preview shows one create, and nothing else
     fs.writeFileSync(
@@ -236,7 +240,7 @@ describe("e2e: examples (basic, per-stage, gitops) with the real CLI", () => {
     assert.equal(byName(emu).get("tours")?.id, toursId);
     assert.equal(byName(emu).get("tours")?.requests.length, 4);
     assert.equal(emu.collections().length, 4);
-    assertNoChanges(await p.preview("dev"), 5);
+    assertNoChanges(await p.preview("dev"), 4);
 
     // a file with a typo fails the preview and names the file
     fs.writeFileSync(

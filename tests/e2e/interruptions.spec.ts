@@ -53,6 +53,8 @@ describe("e2e: interrupted deployments (S1, S2, S3)", () => {
       ],
     );
     assert.equal(posts[0]?.idempotencyKey, posts[1]?.idempotencyKey);
+    // The replay is followed by one PUT of the declaration (a replayed collection may have changed).
+    assert.equal(calls(emu, "PUT").length, 1);
     const [state] = await stack.collections();
     assert.equal(state?.id, emu.collections()[0]?.id);
     assert.deepEqual(changesOf(await stack.preview()), {});
@@ -79,10 +81,11 @@ describe("e2e: interrupted deployments (S1, S2, S3)", () => {
         .map((c) => c.id)
         .sort(),
     );
-    // named: the same key replays the original; auto: found by its name and adopted.
+    // named: the same key replays the original, then one PUT re-applies the declaration;
+    // auto: found by its name and adopted with one PUT.
     const posts = calls(emu, "POST");
     assert.equal(posts.filter((p) => p.replayed).length, 1);
-    assert.equal(calls(emu, "PUT").length, 1);
+    assert.equal(calls(emu, "PUT").length, 2);
     assert.deepEqual(changesOf(await stack.preview()), {});
 
     // The stale pending-create record is cleared by a refresh, after which no warning remains.
