@@ -16,6 +16,14 @@ import {
   ResponseValidationError,
   redact,
 } from "./errors";
+import { isThrottle, type RateLimitState, throttlePauseMs } from "./rate-limit-policy";
+import {
+  FIRST_ATTEMPT_PRIORITY,
+  type LimitClock,
+  type RateLimits,
+  RETRY_PRIORITY,
+  rateLimitsFor,
+} from "./rate-limits";
 import { CollectionsResource } from "./resources/collections";
 import { JobsResource } from "./resources/jobs";
 import { RunsResource } from "./resources/runs";
@@ -48,6 +56,11 @@ export interface ClientOptions extends Partial<RetryOptions> {
   userAgentSuffix?: string;
   /** Receives an event before each retry. Events carry no headers and no bodies. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * The rate limits this client obeys and reports to. @default the limits shared by every client of
+   * the process with the same origin and API key ({@link rateLimitsFor})
+   */
+  rateLimits?: RateLimits;
   /** Injected for deterministic tests. @default timers-based sleep */
   sleep?: (ms: number) => Promise<void>;
   /** Injected for deterministic tests. @default Math.random */
@@ -60,10 +73,15 @@ export interface ClientOptions extends Partial<RetryOptions> {
 export interface RetryEvent {
   method: string;
   path: string;
-  /** The attempt that failed, 0-based. */
+  /** The attempt that failed, 0-based (throttled attempts included). */
   attempt: number;
-  /** Status code, or `network` / `timeout`. */
+  /** Status code (`429`, `503`, ...), or `network` / `timeout`. */
   reason: string;
+  /**
+   * True when the API throttled (a 429, or a 503 with `Retry-After`): every call of the process
+   * pauses for `delayMs`, and the retry does not count against `maxRetries`.
+   */
+  throttled: boolean;
   delayMs: number;
 }
 
@@ -115,6 +133,7 @@ export class ScrapingProsClient {
   readonly #retry: RetryOptions;
   readonly #userAgent: string;
   readonly #options: ClientOptions;
+  readonly #limits: RateLimits;
   #dispatcher: Dispatcher | undefined;
   #ownsDispatcher = false;
 
@@ -135,6 +154,7 @@ export class ScrapingProsClient {
       `pulumi-scrapingpros/${PACKAGE_VERSION} node/${process.versions.node}` +
       (options.userAgentSuffix ? ` ${options.userAgentSuffix}` : "");
     this.#dispatcher = options.dispatcher;
+    this.#limits = options.rateLimits ?? rateLimitsFor(this.baseUrl, this.#apiKey);
     this.collections = new CollectionsResource(this);
     this.runs = new RunsResource(this);
     this.jobs = new JobsResource(this);
@@ -143,6 +163,11 @@ export class ScrapingProsClient {
   /** The retry settings in force, defaults filled in. */
   get retryOptions(): Readonly<RetryOptions> {
     return this.#retry;
+  }
+
+  /** The rate limits this client shares with the process's other clients of the same API account. */
+  get rateLimits(): RateLimits {
+    return this.#limits;
   }
 
   /** `GET /v1/health` (no authentication needed). */
@@ -186,19 +211,33 @@ export class ScrapingProsClient {
     }
     if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
 
+    const clock: LimitClock = { now, sleep };
+    // Only crashes (5xx, lost answers) spend the `maxRetries` budget; throttles wait within the deadline.
+    let crashRetries = 0;
+    let lastError: Error | undefined;
     for (let attempt = 0; ; attempt++) {
-      const remaining = deadline - now();
       let failure: AttemptFailure;
       let error: Error;
+      let startedAt = now();
       try {
-        const res = await this.#attempt(
-          method,
-          url,
-          headers,
-          body,
-          Math.min(this.#retry.timeoutMs, remaining),
+        const res = await this.#limits.run(
+          (started) => {
+            startedAt = started;
+            const remaining = deadline - started;
+            // The call waited its turn (or a pause) past its deadline: nothing was sent.
+            if (remaining <= 0) {
+              throw (
+                lastError ??
+                new ApiTimeoutError(`${method} ${path} waited past its deadline for the API's rate limit`)
+              );
+            }
+            return this.#attempt(method, url, headers, body, Math.min(this.#retry.timeoutMs, remaining));
+          },
+          clock,
+          attempt === 0 ? FIRST_ATTEMPT_PRIORITY : RETRY_PRIORITY,
         );
         if (res.status >= 200 && res.status < 300) {
+          this.#limits.report({ kind: "accepted", at: now(), startedAt }, clock);
           return {
             data: this.#parse(schema, res.text, `${method} ${path}`),
             status: res.status,
@@ -222,11 +261,38 @@ export class ScrapingProsClient {
         error = apiError;
       } catch (e) {
         if (!(e instanceof ApiConnectionError)) throw e;
+        if (e === lastError) throw e;
         failure = e instanceof ApiTimeoutError ? { kind: "timeout" } : { kind: "network" };
         error = e;
       }
-      if (!shouldRetry(mode, failure, attempt, this.#retry)) throw error;
-      const delayMs = retryDelayMs(failure, attempt, this.#retry, random(), now());
+      lastError = error;
+      const throttled = isThrottle(failure, now());
+      let delayMs: number;
+      if (throttled) {
+        const state: RateLimitState = this.#limits.report(
+          {
+            kind: "throttled",
+            at: now(),
+            startedAt,
+            pauseMs: throttlePauseMs(
+              failure,
+              this.#limits.state.throttleStreak,
+              this.#retry,
+              random(),
+              now(),
+            ),
+          },
+          clock,
+        );
+        if (mode === "never") throw error;
+        delayMs = Math.max(0, state.pauseUntil - now());
+      } else {
+        if (failure.kind === "status" && failure.status < 500) {
+          this.#limits.report({ kind: "accepted", at: now(), startedAt }, clock);
+        }
+        if (!shouldRetry(mode, failure, crashRetries, this.#retry)) throw error;
+        delayMs = retryDelayMs(failure, attempt, this.#retry, random(), now());
+      }
       // A wait that would overrun the deadline cannot lead to a useful attempt.
       if (now() + delayMs >= deadline) throw error;
       this.#options.onRetry?.({
@@ -234,9 +300,14 @@ export class ScrapingProsClient {
         path,
         attempt,
         reason: failure.kind === "status" ? String(failure.status) : failure.kind,
+        throttled,
         delayMs,
       });
-      await sleep(delayMs);
+      // A throttled call waits in the limiter, with every other call, for the pause to end.
+      if (!throttled) {
+        crashRetries++;
+        await sleep(delayMs);
+      }
     }
   }
 

@@ -91,11 +91,37 @@ describe("client against the emulator (real sockets)", () => {
     );
   });
 
-  it("429 beyond maxRetries surfaces as RateLimitError", async () => {
-    emu.addFault({ method: "GET", path: "/v1/async/collections", action: "status", status: 429, times: 3 });
-    const { client } = testClient(emu, { maxRetries: 1 });
+  it("429s do not spend maxRetries: they are retried within the deadline", async () => {
+    emu.addFault({
+      method: "GET",
+      path: "/v1/async/collections",
+      action: "status",
+      status: 429,
+      retryAfter: "0",
+      times: 3,
+    });
+    const { client, retries } = testClient(emu, { maxRetries: 1 });
+    const res = await client.collections.list();
+    assert.equal(res.attempts, 4);
+    assert.deepEqual(retries, Array(3).fill("GET /v1/async/collections 429"));
+    assert.deepEqual(
+      calls(emu, "GET").map((c) => c.status),
+      [429, 429, 429, 200],
+    );
+  });
+
+  it("a 429 whose Retry-After ends past the deadline surfaces as RateLimitError at once", async () => {
+    emu.addFault({
+      method: "GET",
+      path: "/v1/async/collections",
+      action: "status",
+      status: 429,
+      retryAfter: "1",
+      times: 3,
+    });
+    const { client } = testClient(emu, { deadlineMs: 800 });
     await assert.rejects(client.collections.list(), RateLimitError);
-    assert.equal(calls(emu, "GET").length, 2);
+    assert.equal(calls(emu, "GET").length, 1);
   });
 
   it("a slow response hits the per-attempt timeout, then the retry succeeds", async () => {

@@ -1,0 +1,120 @@
+/**
+ * The mechanics of the shared rate limits: a `p-queue` holds the attempts in flight to the
+ * concurrency that `rate-limit-policy.ts` allows, and a pause (after a 429, or a 503 with
+ * `Retry-After`) holds every attempt of the process until the advertised time.
+ *
+ * One {@link RateLimits} exists per API origin and key in a process ({@link rateLimitsFor}), so the
+ * provider's client, a lookup's client and a test's client all see the same limits.
+ */
+import { createHash } from "node:crypto";
+import PQueue from "p-queue";
+import {
+  DEFAULT_RATE_LIMIT,
+  initialRateLimitState,
+  nextRateLimitState,
+  type RateLimitEvent,
+  type RateLimitOptions,
+  type RateLimitState,
+} from "./rate-limit-policy";
+
+/** How an attempt waits: the client's clock and sleep (injected in tests). */
+export interface LimitClock {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Queue priorities: higher runs first. A retry goes before first attempts, so old calls finish. */
+export const FIRST_ATTEMPT_PRIORITY = 0;
+export const RETRY_PRIORITY = 1;
+
+/** A process-wide view of one API account's limits. */
+export class RateLimits {
+  readonly options: Readonly<RateLimitOptions>;
+  readonly #queue: PQueue;
+  #state: RateLimitState;
+  /** The running pause: opens when `until` is reached, measured by the sleep of whoever reported it. */
+  #gate: { until: number; opened: Promise<void> } | undefined;
+
+  constructor(options: Partial<RateLimitOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_RATE_LIMIT, ...options });
+    this.#state = initialRateLimitState(this.options);
+    this.#queue = new PQueue({ concurrency: this.#state.concurrency });
+  }
+
+  /** The current state (a copy). */
+  get state(): RateLimitState {
+    return { ...this.#state };
+  }
+
+  /** Attempts running now (waiting for a pause to end included). */
+  running(): number {
+    return this.#queue.pending;
+  }
+
+  /** Attempts waiting for a free slot. */
+  queued(): number {
+    return this.#queue.size;
+  }
+
+  /**
+   * Runs one attempt within the limits: waits for a free slot, then for any pause to end (holding the
+   * slot: nobody may send meanwhile anyway), then calls `attempt` with the time it starts.
+   */
+  run<T>(attempt: (startedAt: number) => Promise<T>, clock: LimitClock, priority: number): Promise<T> {
+    return this.#queue.add(
+      async () => {
+        await this.#waitForPause(clock);
+        return attempt(clock.now());
+      },
+      { priority },
+    );
+  }
+
+  /** Feeds an answered attempt to the policy; applies the new concurrency and any new pause. */
+  report(event: RateLimitEvent, clock: LimitClock): RateLimitState {
+    const before = this.#state;
+    const after = nextRateLimitState(before, event, this.options);
+    this.#state = after;
+    if (after.concurrency !== before.concurrency) {
+      this.#queue.concurrency = after.concurrency;
+    }
+    if (after.pauseUntil > (this.#gate?.until ?? 0)) {
+      this.#gate = {
+        until: after.pauseUntil,
+        opened: clock.sleep(Math.max(0, after.pauseUntil - clock.now())),
+      };
+    }
+    return { ...after };
+  }
+
+  async #waitForPause(clock: LimitClock): Promise<void> {
+    for (;;) {
+      const gate = this.#gate;
+      if (gate === undefined || gate.until <= clock.now()) return;
+      await gate.opened;
+      // A pause reported while this one ran replaced it: wait for that one too.
+      if (this.#gate === gate) return;
+    }
+  }
+}
+
+const registry = new Map<string, RateLimits>();
+
+/**
+ * The limits shared by every client of this process for `baseUrl`'s origin and `apiKey`. The
+ * registry is keyed by the origin and a SHA-256 digest of the key, never the key itself.
+ */
+export function rateLimitsFor(baseUrl: string, apiKey: string): RateLimits {
+  const id = `${new URL(baseUrl).origin} ${createHash("sha256").update(apiKey).digest("hex")}`;
+  let limits = registry.get(id);
+  if (limits === undefined) {
+    limits = new RateLimits();
+    registry.set(id, limits);
+  }
+  return limits;
+}
+
+/** The registry's ids (origin and key digest), for tests that check no key is kept. */
+export function rateLimitIds(): string[] {
+  return [...registry.keys()];
+}
