@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import type { EmulatorOptions } from "./options";
+import { parseRateLimit } from "./rate-limit";
 import { startEmulator } from "./server";
 
 const USAGE = `Usage: scrapingpros-emulator [options]
@@ -11,6 +12,8 @@ const USAGE = `Usage: scrapingpros-emulator [options]
   --api-key <key>        accepted API key (default: $SCRAPINGPROS_EMULATOR_API_KEY, else "test-key")
   --webhook-secret <s>   HMAC key for webhook signatures (default: the API key)
   --job-duration-ms <n>  emulator ms per job of a run (default 1000)
+  --rate-limit <r>/<s>   per API key, at most <r> requests per <s> seconds (a token bucket of <r>);
+                         beyond it, 429 with Retry-After (default: no limit)
   --fsync                fdatasync every journal append
   --quiet                don't log requests to stderr
   --allow-external-webhooks  deliver webhooks to hosts other than loopback
@@ -35,6 +38,7 @@ export function parseCliArgs(
       "api-key": { type: "string" },
       "webhook-secret": { type: "string" },
       "job-duration-ms": { type: "string" },
+      "rate-limit": { type: "string" },
       fsync: { type: "boolean" },
       "allow-external-webhooks": { type: "boolean" },
       quiet: { type: "boolean" },
@@ -53,6 +57,7 @@ export function parseCliArgs(
   if (values["job-duration-ms"] !== undefined) {
     options.jobDurationMs = integer("--job-duration-ms", values["job-duration-ms"]);
   }
+  if (values["rate-limit"] !== undefined) options.rateLimit = parseRateLimit(values["rate-limit"]);
   if (values.fsync === true) options.fsync = true;
   if (values["allow-external-webhooks"] === true) options.allowExternalWebhooks = true;
   if (values.quiet === true) options.quiet = true;

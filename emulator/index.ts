@@ -3,6 +3,8 @@ export type { Fault, FaultAction, HeldRequest } from "./faults";
 export { matchPathPattern } from "./faults";
 export type { JsonObject, JsonValue } from "./json";
 export type { EmulatorOptions, FaultInput, RunningEmulator } from "./options";
+export type { RateLimit } from "./rate-limit";
+export { parseRateLimit } from "./rate-limit";
 export type { BlockedUrl } from "./request-list";
 export type { RequestLogEntry } from "./request-log";
 export { startEmulator } from "./server";

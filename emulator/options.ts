@@ -1,4 +1,5 @@
 import type { Fault } from "./faults";
+import { type RateLimit, validateRateLimit } from "./rate-limit";
 import type { RequestLogEntry } from "./request-log";
 import type { HostMap } from "./ssrf";
 import type { StoredCollection } from "./store";
@@ -45,6 +46,14 @@ export interface EmulatorOptions {
    * @default false
    */
   allowExternalWebhooks?: boolean;
+  /**
+   * A rate limit per API key: a token bucket of `requests` tokens refilled at `requests / seconds`
+   * per second; an API request that finds it empty is answered 429 with `Retry-After` (whole
+   * seconds until the next token, rounded up). Control calls are never limited.
+   * @example { requests: 25, seconds: 1 }
+   * @default none (no limit)
+   */
+  rateLimit?: RateLimit;
 }
 
 /** A fault to inject, as accepted by `POST /__emulator/faults` and {@link RunningEmulator.addFault}. */
@@ -97,6 +106,7 @@ export interface ResolvedEmulatorOptions {
   hosts: HostMap;
   quiet: boolean;
   allowExternalWebhooks: boolean;
+  rateLimit: RateLimit | null;
 }
 
 /** Fills in defaults and rejects nonsensical values. */
@@ -117,5 +127,6 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
     hosts: options.hosts ?? {},
     quiet: options.quiet ?? false,
     allowExternalWebhooks: options.allowExternalWebhooks ?? false,
+    rateLimit: options.rateLimit === undefined ? null : validateRateLimit(options.rateLimit),
   };
 }

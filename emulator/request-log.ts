@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   replayed: boolean;
   /** Action of the fault applied to this request, or `null`. */
   fault: string | null;
+  /** True when the rate limit refused the request (429). */
+  rateLimited: boolean;
   /** Arrival time (emulator clock), ISO 8601. */
   at: string;
 }

@@ -12,6 +12,7 @@ import {
   type RunningEmulator,
   resolveOptions,
 } from "./options";
+import { TokenBuckets } from "./rate-limit";
 import { RequestLog, type RequestLogEntry } from "./request-log";
 import { apiRouter } from "./routes/api";
 import type { ApiServices } from "./routes/context";
@@ -25,8 +26,9 @@ const CONTROL_PREFIX = "/__emulator";
  * Starts the emulator: a node:http server for the public API under `/v1` (Bearer auth, except
  * `GET /v1/health`) and the unauthenticated control API under `/__emulator`.
  *
- * Every API request goes through the same pipeline: read the body, claim its `Idempotency-Key`, apply
- * the oldest matching fault (which may answer, drop or delay it), run the handler (which commits state
+ * Every API request goes through the same pipeline: read the body, take a token of its key's rate
+ * limit (when one is set; none left answers 429), claim its `Idempotency-Key`, apply the oldest
+ * matching fault (which may answer, drop or delay it), run the handler (which commits state
  * and journal synchronously), then drop, hold or send the response.
  *
  * @example
@@ -50,6 +52,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new FaultRegistry();
   const requestLog = new RequestLog();
   const inFlight = new InFlightKeys();
+  const buckets = config.rateLimit === null ? null : new TokenBuckets(config.rateLimit, () => store.now());
   const api = apiRouter();
   const control = controlRouter();
   const apiServices: ApiServices = {
@@ -64,6 +67,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     requestLog.reset();
     webhooks.reset();
     store.reset();
+    buckets?.reset();
   };
   const controlServices: ControlServices = { store, faults, requestLog, webhooks, reset };
   const acceptedScopes = [config.apiKey, ...config.extraApiKeys].map((k) => Buffer.from(keyScope(k)));
@@ -100,6 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       idempotencyKey,
       replayed: false,
       fault: null,
+      rateLimited: false,
       at: new Date(store.now()).toISOString(),
     });
     const finish = async (response: ApiResponse): Promise<void> => {
@@ -124,6 +129,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     const token = bearerToken(req.headers.authorization);
     const scope = token === null ? "" : keyScope(token);
+    if (buckets !== null) {
+      // One bucket per accepted key; every other caller (no key, a wrong key) shares one.
+      const taken = buckets.take(isAccepted(scope) ? scope : "");
+      if (!taken.ok) {
+        entry.rateLimited = true;
+        return finish(detail(429, "Rate limit exceeded", { "retry-after": String(taken.retryAfterSeconds) }));
+      }
+    }
     // The claim spans the whole request, delay and hold included, so a retry racing it gets 409.
     const claims = idempotencyKey !== null && method === "POST" && path === "/v1/async/collections";
     const claimed = claims && inFlight.claim(scope, idempotencyKey);
@@ -178,9 +191,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (match.handler.auth) {
       // The detail never repeats what was sent: it may be a real key pasted into the wrong place.
       if (auth.token === null) return detail(401, "Not authenticated", { "www-authenticate": "Bearer" });
-      // Scopes are fixed-length hashes, so the comparison takes the same time for any key sent.
-      const sent = Buffer.from(auth.scope);
-      if (!acceptedScopes.some((k) => timingSafeEqual(k, sent))) {
+      if (!isAccepted(auth.scope)) {
         return detail(401, "Invalid API key", { "www-authenticate": "Bearer" });
       }
     }
@@ -222,6 +233,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       );
     }
     return sendAndWait(res, match.handler(body, controlServices));
+  }
+
+  function isAccepted(scope: string): boolean {
+    if (scope === "") return false;
+    // Scopes are fixed-length hashes, so the comparison takes the same time for any key sent.
+    const sent = Buffer.from(scope);
+    return acceptedScopes.some((k) => timingSafeEqual(k, sent));
   }
 
   function sleep(ms: number): Promise<void> {

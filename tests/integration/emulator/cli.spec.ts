@@ -96,6 +96,34 @@ describe("emulator: CLI (child process)", function () {
     assert.equal(cli.stderr(), "");
   });
 
+  it("--rate-limit limits each API key, answering 429 with Retry-After; a malformed value exits 2", async () => {
+    const cli = await startCli(["--quiet", "--api-key", "k", "--rate-limit", "2/60"]);
+    children.push(cli.child);
+    const list = () => fetch(`${cli.url}/v1/async/collections`, { headers: { authorization: "Bearer k" } });
+    assert.deepEqual([(await list()).status, (await list()).status], [200, 200]);
+    const refused = await list();
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get("retry-after"), "30");
+    cli.child.kill("SIGTERM");
+    assert.deepEqual(await cli.exited, { code: 0, signal: null });
+
+    const bad = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", CLI, "--rate-limit", "25"],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    children.push(bad);
+    let stderr = "";
+    bad.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    assert.equal(await new Promise<number | null>((resolve) => bad.once("exit", resolve)), 2);
+    assert.match(stderr, /<requests>\/<seconds>/);
+  });
+
   it("rejects unknown flags with exit code 2", async () => {
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, "--bogus"], {
       cwd: REPO_ROOT,

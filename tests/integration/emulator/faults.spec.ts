@@ -290,10 +290,12 @@ describe("emulator: fault injection and the control API", () => {
       "method",
       "path",
       "query",
+      "rateLimited",
       "replayed",
       "seq",
       "status",
     ]);
+    assert.equal(list?.rateLimited, false);
     assert.deepEqual(list?.query, { name: "a", since: "2026-01-01T00:00:00Z" });
     assert.equal(list?.path, "/v1/async/collections");
     assert.equal(list?.idempotencyKey, null);
