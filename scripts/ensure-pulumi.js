@@ -12,13 +12,18 @@
  *     use that installation (skipped with `--ignore-path` / `{ ignorePath: true }`).
  *  2. `<repo>/.tools/pulumi/v<version>/bin/` (git-ignored) holding a build whose stamp file matches
  *     the current wrapper sources: reuse it.
- *  3. Otherwise build once with `go build` (GOTOOLCHAIN=local, -mod=readonly against the committed
+ *  3. Otherwise build with `go build` (GOTOOLCHAIN=local, -mod=readonly against the committed
  *     go.sum, -trimpath, CGO_ENABLED=0, version stamped via -ldflags) into that directory:
  *       pulumi                          the CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
  *       pulumi-language-nodejs          the language host (scripts/pulumi-cli/language-nodejs)
  *       pulumi-resource-pulumi-nodejs   shell shim running @pulumi/pulumi's dynamic provider
- *     The stamp file is written only after the build succeeded and `pulumi version` answered.
- *     Go's module and build caches make a rebuild on the same machine take seconds to a minute.
+ *     The stamp file records two hashes: the CLI's inputs (go.mod, go.sum, tools.go) and the language
+ *     host's (go.mod, go.sum, language-nodejs/*.go, the shim). When only the host's changed, only the
+ *     host and the shim are rebuilt (seconds) and swapped in with a rename, so a CLI that is running
+ *     keeps its files; otherwise everything is built into a fresh directory. The stamp is written only
+ *     after the build succeeded and `pulumi version` answered. Concurrent runs take turns through a
+ *     lock directory (`.build.lock`, released when its owner exits); the later one reuses the build.
+ *     Go's module and build caches make a full rebuild on the same machine take seconds to a minute.
  *
  * CLI usage:
  *   node scripts/ensure-pulumi.js [--quiet] [--print-path] [--ignore-path]
@@ -51,17 +56,21 @@ const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
 const LANGUAGE_HOST_PACKAGE = "./language-nodejs";
 const VERSION_VAR = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
 const STAMP_FILE = ".stamp.json";
+const LOCK_DIR = ".build.lock";
 /** Bump to force a rebuild when the layout of the bin directory changes. */
-const LAYOUT_REVISION = 1;
+const LAYOUT_REVISION = 2;
+/** A lock older than this is abandoned whoever holds it. */
+const LOCK_STALE_MS = 30 * 60 * 1000;
 
 const EXECUTABLES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
 
 /**
  * Reads the pinned Pulumi version from the wrapper module's go.mod.
+ * @param {string} [wrapperDir]
  * @returns {string} e.g. "3.274.1"
  */
-function pinnedVersion() {
-  const goMod = fs.readFileSync(path.join(WRAPPER_DIR, "go.mod"), "utf8");
+function pinnedVersion(wrapperDir = WRAPPER_DIR) {
+  const goMod = fs.readFileSync(path.join(wrapperDir, "go.mod"), "utf8");
   const m = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3\s+v(\d+\.\d+\.\d+\S*)/m.exec(goMod);
   if (!m) {
     throw new Error("scripts/pulumi-cli/go.mod does not require github.com/pulumi/pulumi/pkg/v3");
@@ -146,30 +155,62 @@ function fromPath() {
 }
 
 /**
- * Hash of everything the build depends on in this repository, so an edit of the wrapper module or the
- * language host invalidates an existing build.
- * @returns {string}
+ * Hashes of what each part of the build depends on in this repository: `cli` (the wrapper module) and
+ * `host` (the module's graph, the language host's Go files and the dynamic provider shim). An edit of
+ * the language host changes only `host`.
+ * @param {string} [wrapperDir]
+ * @returns {{cli: string, host: string}}
  */
-function inputsHash() {
-  const h = crypto.createHash("sha256");
-  h.update(`layout:${LAYOUT_REVISION}\n`);
-  h.update(shimScript());
-  const files = ["go.mod", "go.sum", "tools.go"];
-  const hostDir = path.join(WRAPPER_DIR, "language-nodejs");
-  for (const f of fs.readdirSync(hostDir).sort()) {
-    if (f.endsWith(".go")) files.push(path.join("language-nodejs", f));
-  }
-  for (const f of files) {
-    h.update(`${f}\n`);
-    h.update(fs.readFileSync(path.join(WRAPPER_DIR, f)));
-  }
-  return h.digest("hex");
+function inputsHashes(wrapperDir = WRAPPER_DIR) {
+  const digest = (/** @type {string[]} */ files, /** @type {string} */ extra) => {
+    const h = crypto.createHash("sha256");
+    h.update(`layout:${LAYOUT_REVISION}\n`);
+    h.update(extra);
+    for (const f of files) {
+      h.update(`${f}\n`);
+      h.update(fs.readFileSync(path.join(wrapperDir, f)));
+    }
+    return h.digest("hex");
+  };
+  const moduleFiles = ["go.mod", "go.sum"];
+  const hostFiles = fs
+    .readdirSync(path.join(wrapperDir, "language-nodejs"))
+    .filter((f) => f.endsWith(".go"))
+    .sort()
+    .map((f) => path.join("language-nodejs", f));
+  return {
+    cli: digest([...moduleFiles, "tools.go"], ""),
+    host: digest([...moduleFiles, ...hostFiles], shimScript()),
+  };
 }
+
+/**
+ * What to build, given the stamp of the existing build (undefined: none or unreadable), the current
+ * input hashes and whether every executable is present.
+ * @param {{cliHash?: unknown, hostHash?: unknown} | undefined} stamp
+ * @param {{cli: string, host: string}} hashes
+ * @param {boolean} complete
+ * @returns {"none" | "host" | "full"}
+ */
+function rebuildPlan(stamp, hashes, complete) {
+  if (!stamp || stamp.cliHash !== hashes.cli || !complete) return "full";
+  return stamp.hostHash === hashes.host ? "none" : "host";
+}
+
+/**
+ * A preload for the dynamic provider's node: ends the process once its parent changes. The engine
+ * starts plugins in process groups of their own, so when the CLI is killed nothing signals them; the
+ * plugin is re-parented and would keep serving forever. The code must not contain `'`, `%` or `#`
+ * (shell quoting, data: URL).
+ */
+const PLUGIN_WATCHDOG =
+  "const p=process.ppid;setInterval(()=>{if(process.ppid!==p)process.exit(1)},1000).unref()";
 
 /**
  * The `pulumi-resource-pulumi-nodejs` plugin: like the one Pulumi ships, it runs the dynamic provider of
  * the @pulumi/pulumi that the program (the plugin's working directory) resolves, falling back to this
- * repository's copy.
+ * repository's copy. Unlike Pulumi's, it `exec`s node, so node's parent is the engine, and it preloads
+ * {@link PLUGIN_WATCHDOG}, so the provider exits within a second when its engine is gone.
  * @returns {string}
  */
 function shimScript() {
@@ -177,9 +218,11 @@ function shimScript() {
   return [
     "#!/bin/sh",
     "# Generated by scripts/ensure-pulumi.js: Pulumi's Node.js dynamic provider plugin.",
+    "# node replaces this shell, so its parent is the engine; the preloaded watchdog ends it when",
+    "# that parent is gone (the engine was killed and node re-parented).",
     `script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))" 2>/dev/null)`,
     `if [ -z "$script" ]; then script=${shellQuote(fallback)}; fi`,
-    'exec node "$script" "$@"',
+    `exec node --import 'data:text/javascript,${PLUGIN_WATCHDOG}' "$script" "$@"`,
     "",
   ].join("\n");
 }
@@ -226,10 +269,11 @@ function goEnv() {
  * @param {string} go
  * @param {string[]} args
  * @param {boolean} quiet  when false go's output streams to stderr
+ * @param {string} [cwd]  the wrapper module
  */
-function runGo(go, args, quiet) {
+function runGo(go, args, quiet, cwd = WRAPPER_DIR) {
   const r = childProcess.spawnSync(go, args, {
-    cwd: WRAPPER_DIR,
+    cwd,
     env: goEnv(),
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
@@ -247,31 +291,115 @@ function runGo(go, args, quiet) {
 }
 
 /**
- * Reads the stamp of an existing build, if it is complete and current.
+ * Reads the stamp of an existing build and plans the rebuild.
  * @param {string} versionDir
- * @param {string} hash
- * @returns {boolean}
+ * @param {{cli: string, host: string}} hashes
+ * @returns {"none" | "host" | "full"}
  */
-function buildIsCurrent(versionDir, hash) {
+function planFor(versionDir, hashes) {
+  let stamp;
   try {
-    const stamp = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
-    if (stamp.inputsHash !== hash) return false;
-    return EXECUTABLES.every((e) => fs.existsSync(path.join(versionDir, "bin", e)));
+    stamp = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
   } catch {
-    return false;
+    stamp = undefined;
   }
+  const complete = EXECUTABLES.every((e) => fs.existsSync(path.join(versionDir, "bin", e)));
+  return rebuildPlan(stamp, hashes, complete);
+}
+
+/**
+ * Sleeps synchronously (the module's API is synchronous).
+ * @param {number} ms
+ */
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes the build lock of a version directory, waiting while another live process holds it.
+ * @param {string} versionDir
+ * @param {(msg: string) => void} info
+ * @returns {() => void} releases the lock
+ */
+function acquireLock(versionDir, info) {
+  const lock = path.join(versionDir, LOCK_DIR);
+  let announced = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, "owner"), `${process.pid}\n`);
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if (/** @type {NodeJS.ErrnoException} */ (err).code !== "EEXIST") throw err;
+    }
+    let owner = Number.NaN;
+    let age = 0;
+    try {
+      owner = Number.parseInt(fs.readFileSync(path.join(lock, "owner"), "utf8"), 10);
+      age = Date.now() - fs.statSync(lock).mtimeMs;
+    } catch {
+      // the owner is between mkdir and writing its pid, or just released the lock
+    }
+    if ((Number.isInteger(owner) && !isAlive(owner)) || age > LOCK_STALE_MS) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!announced && Number.isInteger(owner)) {
+      info(`waiting for the build of process ${owner} to finish...`);
+      announced = true;
+    }
+    sleepSync(500);
+  }
+}
+
+/** @param {number} pid */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code === "EPERM";
+  }
+}
+
+/**
+ * Writes a file next to its destination, then renames it over the destination (atomic: a process
+ * that has the old file open or is executing it keeps it).
+ * @param {string} dest
+ * @param {(tmp: string) => void} write
+ */
+function replaceFile(dest, write) {
+  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.tmp-${process.pid}`);
+  try {
+    write(tmp);
+    fs.renameSync(tmp, dest);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * @param {string} versionDir
+ * @param {object} stamp
+ */
+function writeStamp(versionDir, stamp) {
+  replaceFile(path.join(versionDir, STAMP_FILE), (tmp) =>
+    fs.writeFileSync(tmp, `${JSON.stringify(stamp, null, 2)}\n`),
+  );
 }
 
 /**
  * Ensures a Pulumi CLI with the Node.js language host and dynamic provider plugin is available.
  * Synchronous; throws an Error (with go's output) when a build fails.
- * @param {{quiet?: boolean, ignorePath?: boolean, log?: (msg: string) => void}} [options]
- * @returns {{binDir: string, pulumi: string, version: string, source: "path" | "cached" | "built"}}
+ * `toolsDir` and `wrapperDir` default to this repository's (`.tools/pulumi`, `scripts/pulumi-cli`).
+ * @param {{quiet?: boolean, ignorePath?: boolean, log?: (msg: string) => void, toolsDir?: string, wrapperDir?: string}} [options]
+ * @returns {{binDir: string, pulumi: string, version: string, source: "path" | "cached" | "built" | "host-rebuilt"}}
  */
 function ensurePulumi(options = {}) {
   const quiet = !!options.quiet;
   const log = options.log || ((msg) => process.stderr.write(`ensure-pulumi: ${msg}\n`));
   const info = quiet ? () => {} : log;
+  const wrapperDir = options.wrapperDir || WRAPPER_DIR;
 
   if (!options.ignorePath) {
     const ambient = fromPath();
@@ -281,66 +409,106 @@ function ensurePulumi(options = {}) {
     }
   }
 
-  const version = pinnedVersion();
-  const versionDir = path.join(TOOLS_DIR, `v${version}`);
+  const version = pinnedVersion(wrapperDir);
+  const versionDir = path.join(options.toolsDir || TOOLS_DIR, `v${version}`);
   const binDir = path.join(versionDir, "bin");
   const pulumi = path.join(binDir, "pulumi");
-  const hash = inputsHash();
+  const hashes = inputsHashes(wrapperDir);
 
-  if (buildIsCurrent(versionDir, hash)) {
+  if (planFor(versionDir, hashes) === "none") {
     info(`using cached pulumi v${version} in ${binDir}`);
     return { binDir, pulumi, version, source: "cached" };
   }
 
-  const go = findGo();
   fs.mkdirSync(versionDir, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(versionDir, "bin.tmp-"));
-  fs.chmodSync(staging, 0o755);
+  const release = acquireLock(versionDir, info);
   try {
+    // Another process may have built it while this one waited for the lock.
+    const plan = planFor(versionDir, hashes);
+    if (plan === "none") {
+      info(`using pulumi v${version} in ${binDir}, built by another process`);
+      return { binDir, pulumi, version, source: "cached" };
+    }
+    const go = findGo();
     const ldflags = `-X ${VERSION_VAR}=v${version}`;
     const started = Date.now();
-    info(`building pulumi v${version} from the Go module proxy (first build takes several minutes)...`);
-    runGo(
-      go,
-      ["build", "-trimpath", "-ldflags", ldflags, "-o", path.join(staging, "pulumi"), CLI_PACKAGE],
-      quiet,
-    );
-    info("building pulumi-language-nodejs...");
-    runGo(
-      go,
-      [
-        "build",
-        "-trimpath",
-        "-ldflags",
-        ldflags,
-        "-o",
-        path.join(staging, "pulumi-language-nodejs"),
-        LANGUAGE_HOST_PACKAGE,
-      ],
-      quiet,
-    );
-    fs.writeFileSync(path.join(staging, "pulumi-resource-pulumi-nodejs"), shimScript(), { mode: 0o755 });
+    const goVersion = () => childProcess.execFileSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).trim();
 
-    const built = pulumiVersion(path.join(staging, "pulumi"));
-    if (built !== version) {
-      throw new Error(`the freshly built pulumi reports version ${built ?? "(none)"}, expected ${version}`);
+    if (plan === "host") {
+      info("the language host's sources changed: rebuilding pulumi-language-nodejs only...");
+      replaceFile(path.join(binDir, "pulumi-language-nodejs"), (tmp) =>
+        runGo(
+          go,
+          ["build", "-trimpath", "-ldflags", ldflags, "-o", tmp, LANGUAGE_HOST_PACKAGE],
+          quiet,
+          wrapperDir,
+        ),
+      );
+      replaceFile(path.join(binDir, "pulumi-resource-pulumi-nodejs"), (tmp) =>
+        fs.writeFileSync(tmp, shimScript(), { mode: 0o755 }),
+      );
+      const previous = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
+      writeStamp(versionDir, {
+        ...previous,
+        hostHash: hashes.host,
+        hostBuiltAt: new Date().toISOString(),
+        hostBuildSeconds: Math.round((Date.now() - started) / 1000),
+      });
+      info(`rebuilt pulumi-language-nodejs in ${Math.round((Date.now() - started) / 1000)}s`);
+      return { binDir, pulumi, version, source: "host-rebuilt" };
     }
 
-    fs.rmSync(path.join(versionDir, STAMP_FILE), { force: true });
-    fs.rmSync(binDir, { recursive: true, force: true });
-    fs.renameSync(staging, binDir);
-    const stamp = {
-      version,
-      inputsHash: hash,
-      go: childProcess.execFileSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).trim(),
-      builtAt: new Date().toISOString(),
-      buildSeconds: Math.round((Date.now() - started) / 1000),
-    };
-    fs.writeFileSync(path.join(versionDir, STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
-    info(`built pulumi v${version} in ${stamp.buildSeconds}s into ${binDir}`);
-    return { binDir, pulumi, version, source: "built" };
+    const staging = fs.mkdtempSync(path.join(versionDir, "bin.tmp-"));
+    fs.chmodSync(staging, 0o755);
+    try {
+      info(`building pulumi v${version} from the Go module proxy (first build takes several minutes)...`);
+      runGo(
+        go,
+        ["build", "-trimpath", "-ldflags", ldflags, "-o", path.join(staging, "pulumi"), CLI_PACKAGE],
+        quiet,
+        wrapperDir,
+      );
+      info("building pulumi-language-nodejs...");
+      runGo(
+        go,
+        [
+          "build",
+          "-trimpath",
+          "-ldflags",
+          ldflags,
+          "-o",
+          path.join(staging, "pulumi-language-nodejs"),
+          LANGUAGE_HOST_PACKAGE,
+        ],
+        quiet,
+        wrapperDir,
+      );
+      fs.writeFileSync(path.join(staging, "pulumi-resource-pulumi-nodejs"), shimScript(), { mode: 0o755 });
+
+      const built = pulumiVersion(path.join(staging, "pulumi"));
+      if (built !== version) {
+        throw new Error(`the freshly built pulumi reports version ${built ?? "(none)"}, expected ${version}`);
+      }
+
+      fs.rmSync(path.join(versionDir, STAMP_FILE), { force: true });
+      fs.rmSync(binDir, { recursive: true, force: true });
+      fs.renameSync(staging, binDir);
+      const buildSeconds = Math.round((Date.now() - started) / 1000);
+      writeStamp(versionDir, {
+        version,
+        cliHash: hashes.cli,
+        hostHash: hashes.host,
+        go: goVersion(),
+        builtAt: new Date().toISOString(),
+        buildSeconds,
+      });
+      info(`built pulumi v${version} in ${buildSeconds}s into ${binDir}`);
+      return { binDir, pulumi, version, source: "built" };
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    release();
   }
 }
 
@@ -368,7 +536,16 @@ function main(argv) {
   }
 }
 
-module.exports = { ensurePulumi, pinnedVersion, parseVersion, compareVersions, findOnPath, shimScript };
+module.exports = {
+  ensurePulumi,
+  pinnedVersion,
+  parseVersion,
+  compareVersions,
+  findOnPath,
+  shimScript,
+  inputsHashes,
+  rebuildPlan,
+};
 
 if (require.main === module) {
   process.exitCode = main(process.argv.slice(2));

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { E2E_RUN_ID, E2E_RUN_ID_VAR } from "./processes";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
@@ -86,7 +87,9 @@ export function linkRepoModules(projectDir: string): void {
 
 /**
  * The CLI's environment for a test: the built CLI first on PATH, and a local file backend,
- * passphrase secrets and a Pulumi home inside `dir` (which gets `state/` and `home/`).
+ * passphrase secrets and a Pulumi home inside `dir` (which gets `state/` and `home/`). It also
+ * carries this test run's marker, which every process the CLI starts inherits: after the run, the
+ * e2e root hook (tests/e2e/hooks.ts) fails when a process with it is still alive.
  */
 export function pulumiEnv(binDir: string, dir: string): NodeJS.ProcessEnv {
   fs.mkdirSync(path.join(dir, "state"), { recursive: true });
@@ -100,6 +103,7 @@ export function pulumiEnv(binDir: string, dir: string): NodeJS.ProcessEnv {
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     NO_COLOR: "1",
+    [E2E_RUN_ID_VAR]: E2E_RUN_ID,
   };
 }
 
