@@ -33,11 +33,14 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /**
  * Validates `news` and returns the inputs to store. `name` is derived from the URN when absent.
  * Unknown request fields and action types pass through unchanged. `olds` are the inputs last
- * applied (empty for a new resource).
+ * applied (empty for a new resource, and when the engine checks a replacement again).
+ * `replacing` is set for that second check: the replacement gets the next generation, so its
+ * idempotency key and derived name differ from the collection it replaces.
  */
 export function checkCollection(
   news: Record<string, unknown>,
   olds: Record<string, unknown> = {},
+  replacing?: { generation: number },
 ): {
   inputs: Record<string, unknown>;
   failures: CheckFailure[];
@@ -56,6 +59,10 @@ export function checkCollection(
   if (typeof urn !== "string" || (urn === "" && !isUnknown(urn))) {
     fail("__urn", "is missing: create collections through the Collection class of pulumi-scrapingpros");
   }
+
+  const oldGeneration = typeof olds.__generation === "number" ? olds.__generation : 0;
+  const generation = replacing ? replacing.generation + 1 : oldGeneration;
+  if (generation > 0) inputs.__generation = generation;
 
   const scope = news.__scope;
   if (scope !== undefined && !isUnknown(scope) && (typeof scope !== "string" || scope === "")) {
@@ -83,6 +90,7 @@ export function checkCollection(
     ) {
       const replaceInputs: Record<string, unknown> = {};
       for (const p of REPLACE_PROPERTIES) replaceInputs[p] = news[p] ?? null;
+      if (generation > 0) replaceInputs.__generation = generation;
       inputs.name = deriveAutoName(
         { urn, scope: typeof scope === "string" ? scope : undefined },
         replaceInputs,

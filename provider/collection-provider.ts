@@ -11,6 +11,7 @@
  * - delete → no API call (the API has no delete): the collection is kept, with a warning
  */
 
+import { randomUUID } from "node:crypto";
 import { type CheckFailure, checkCollection } from "./check";
 import { ScrapingProsClient } from "./client/client";
 import { NotFoundError } from "./client/errors";
@@ -55,6 +56,10 @@ export class ResourceInitError extends Error {
 /** The Collection resource provider. One instance per provider process. */
 export class CollectionProvider {
   #settings: ProviderSettings | undefined;
+  /** Resources this process checked with old state, by URN: a create of one is a replacement. */
+  readonly #existing = new Map<string, { generation: number; name: string }>();
+  /** Nonces of replacements the engine did not check again (`pulumi up --replace`), by URN. */
+  readonly #targetedNonces = new Map<string, string>();
   #client: ScrapingProsClient | undefined;
   readonly #options: CollectionProviderOptions;
 
@@ -73,7 +78,18 @@ export class CollectionProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-    return checkCollection(news, olds);
+    const urn = typeof news.__urn === "string" ? news.__urn : undefined;
+    if (urn === undefined) return checkCollection(news, olds);
+    if (Object.keys(olds).length > 0) {
+      // An existing resource. Remember it: if this deployment replaces it, the engine checks the
+      // replacement again without olds, and create is called for a URN that has state.
+      this.#existing.set(urn, {
+        generation: typeof olds.__generation === "number" ? olds.__generation : 0,
+        name: typeof olds.name === "string" ? olds.name : "",
+      });
+      return checkCollection(news, olds);
+    }
+    return checkCollection(news, olds, this.#existing.get(urn));
   }
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -96,7 +112,20 @@ export class CollectionProvider {
       return this.#adopt(existing.data.id, inputs, existing.data.created_at ?? null, "id", call);
     }
 
-    if (inputs.autoNamed || inputs.adoptExisting) {
+    const generation = inputs.__generation ?? 0;
+    const replaced = this.#existing.get(inputs.__urn);
+    // A create for a URN with state is a replacement. One the engine checked again carries the
+    // next generation; one it did not (`--replace`, a tainted resource) keeps the old inputs, so
+    // it gets a nonce of this deployment: the old collection must not be replayed or adopted.
+    const targeted = replaced !== undefined && generation <= replaced.generation;
+    const incarnation = targeted
+      ? `targeted:${this.#targetedNonce(inputs.__urn)}`
+      : generation > 0
+        ? `gen:${generation}`
+        : undefined;
+    const mayAdoptByName = !(replaced !== undefined && replaced.name === inputs.name);
+
+    if ((inputs.autoNamed || inputs.adoptExisting) && mayAdoptByName) {
       const { data } = await client.collections.list({ name: inputs.name }, call());
       const matches = data.filter((c) => c.name === inputs.name);
       if (matches.length > 1) {
@@ -109,7 +138,7 @@ export class CollectionProvider {
       if (match) return this.#adopt(match.id, inputs, match.created_at ?? null, "name", call);
     }
 
-    const identity = { urn: inputs.__urn, scope: inputs.__scope };
+    const identity = { urn: inputs.__urn, scope: inputs.__scope, incarnation };
     // A key whose collection no longer exists would be replayed forever: the next key in the chain
     // (deterministic, so a rerun walks the same chain) creates a new one. The bound only guards
     // against an API that keeps replaying ids it then reports missing.
@@ -207,6 +236,15 @@ export class CollectionProvider {
       `collection ${id} (${state.name}) was removed from the stack but still exists in ScrapingPros: ` +
         "the API has no delete endpoint",
     );
+  }
+
+  #targetedNonce(urn: string): string {
+    let nonce = this.#targetedNonces.get(urn);
+    if (nonce === undefined) {
+      nonce = randomUUID();
+      this.#targetedNonces.set(urn, nonce);
+    }
+    return nonce;
   }
 
   #warn(message: string): void {

@@ -29,10 +29,18 @@ function sha256(text: string): Buffer {
 export interface IdentityScope {
   urn: string;
   scope?: string | undefined;
+  /**
+   * What tells a replacement apart from the collection it replaces: `gen:<n>` after the n-th
+   * replacement the provider was told of, `targeted:<nonce>` for one it was not (`--replace`).
+   */
+  incarnation?: string | undefined;
 }
 
 function identityText(id: IdentityScope): string {
-  return id.scope ? `${id.urn}\nscope:${id.scope}` : id.urn;
+  let text = id.urn;
+  if (id.scope) text += `\nscope:${id.scope}`;
+  if (id.incarnation) text += `\nincarnation:${id.incarnation}`;
+  return text;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface CollectionInputs {
   __replaceOnChanges?: string[];
   /** The resource's `customTimeouts` (create, update), in milliseconds. */
   __timeouts?: CallTimeouts;
+  /** How many times the resource was replaced: part of its identity, absent (0) at first. */
+  __generation?: number;
 }
 
 /** Deadlines of the provider's API calls taken from `customTimeouts`. */
@@ -97,9 +99,10 @@ export function inputsOf(state: CollectionOutputs): CollectionInputs {
 
 function internalsOf(
   props: Record<string, unknown>,
-): Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts"> {
-  const out: Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts"> = {};
+): Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> {
+  const out: Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> = {};
   if (typeof props.__scope === "string" && props.__scope !== "") out.__scope = props.__scope;
+  if (typeof props.__generation === "number" && props.__generation > 0) out.__generation = props.__generation;
   if (Array.isArray(props.__replaceOnChanges)) {
     out.__replaceOnChanges = props.__replaceOnChanges.filter((p): p is string => typeof p === "string");
   }

@@ -171,6 +171,47 @@ describe("Collection provider against the emulator", () => {
     assert.equal(emu.collections().length, 1);
   });
 
+  it("a replacement with an unchanged body gets a new collection, auto-named ones a new name", async () => {
+    // The engine checks a replacement twice: with the old inputs, then without (replaceWith,
+    // replacementTrigger, replaceOnChanges, a callbackUrl change all go this way).
+    const p = await provider();
+    for (const named of [{ name: "same-body" }, {}]) {
+      const spec = { __urn: urn(`rep-${Object.keys(named).length}`), __scope: "s1", ...named, requests: [] };
+      const first = await checked(p, spec);
+      const old = await p.create(first);
+      const olds = { ...first };
+      const again = await p.check(olds, { __provider: "x", ...spec });
+      assert.equal(again.inputs.__generation, undefined);
+      const rechecked = await p.check({}, { __provider: "x", ...spec });
+      assert.equal(rechecked.inputs.__generation, 1);
+      if (!("name" in named)) assert.notEqual(rechecked.inputs.name, first.name);
+      const mark = emu.requests().length;
+      const replacement = await p.create({ ...rechecked.inputs, __provider: "x" });
+      assert.notEqual(replacement.id, old.id);
+      assert.ok(!calls(emu, "POST").slice(-1)[0]?.replayed);
+      assert.ok(!methodsSince(emu, mark).includes("PUT"), "the old collection was adopted or replayed");
+      // A rerun of the same replacement (killed deployment) re-attaches to it.
+      const p2 = await provider();
+      await p2.check(olds, { __provider: "x", ...spec });
+      const rerun = await p2.check({}, { __provider: "x", ...spec });
+      assert.equal(rerun.inputs.name, rechecked.inputs.name);
+      assert.equal((await p2.create({ ...rerun.inputs, __provider: "x" })).id, replacement.id);
+    }
+  });
+
+  it("a replacement the engine does not check again (--replace) still gets a new collection", async () => {
+    const p = await provider();
+    const spec = { __urn: urn("targeted"), __scope: "s1", requests: [{ url: "https://a.example" }] };
+    const first = await checked(p, spec);
+    const old = await p.create(first);
+    const same = await p.check({ ...first }, { __provider: "x", ...spec });
+    const mark = emu.requests().length;
+    const replacement = await p.create({ ...same.inputs, __provider: "x" });
+    assert.notEqual(replacement.id, old.id);
+    assert.deepEqual(methodsSince(emu, mark), ["POST"]);
+    assert.equal(emu.collections().length, 2);
+  });
+
   it("the stack scope keeps two stacks with the same URNs apart", async () => {
     const p = await provider();
     const spec = { __urn: urn("shared"), name: "shared", requests: [{ url: "https://a.example" }] };

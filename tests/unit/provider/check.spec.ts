@@ -76,6 +76,18 @@ describe("check", () => {
     assert.match(bad[0]?.reason ?? "", /invalid property path "requests\["/);
   });
 
+  it("a replacement checked again gets the next generation and, auto-named, a new name", () => {
+    const first = checkCollection(ok({ name: undefined, __scope: "s1" }));
+    const replacement = checkCollection(ok({ name: undefined, __scope: "s1" }), {}, { generation: 0 });
+    assert.equal(replacement.inputs.__generation, 1);
+    assert.notEqual(replacement.inputs.name, first.inputs.name);
+    const next = checkCollection(ok({ name: undefined, __scope: "s1" }), {}, { generation: 1 });
+    assert.equal(next.inputs.__generation, 2);
+    assert.notEqual(next.inputs.name, replacement.inputs.name);
+    // Later checks carry the generation on.
+    assert.equal(checkCollection(ok({ __scope: "s1" }), { ...replacement.inputs }).inputs.__generation, 1);
+  });
+
   it("accepts an empty request list", () => {
     assert.deepEqual(checkCollection(ok({ requests: [] })).failures, []);
   });
