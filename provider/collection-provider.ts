@@ -11,7 +11,6 @@
  * - delete → no API call (the API has no delete): the collection is kept, with a warning
  */
 
-import { randomUUID } from "node:crypto";
 import { type CheckFailure, checkCollection } from "./check";
 import { ScrapingProsClient } from "./client/client";
 import { NotFoundError } from "./client/errors";
@@ -58,8 +57,6 @@ export class CollectionProvider {
   #settings: ProviderSettings | undefined;
   /** Resources this process checked with old state, by URN: a create of one is a replacement. */
   readonly #existing = new Map<string, { generation: number; name: string }>();
-  /** Nonces of replacements the engine did not check again (`pulumi up --replace`), by URN. */
-  readonly #targetedNonces = new Map<string, string>();
   #client: ScrapingProsClient | undefined;
   readonly #options: CollectionProviderOptions;
 
@@ -113,16 +110,10 @@ export class CollectionProvider {
     }
 
     const generation = inputs.__generation ?? 0;
+    // A replacement the engine checked again carries the next generation: a new key, and for an
+    // auto-named collection a new name. The collection it replaces keeps its name, so adopting by
+    // name must not take it back when the replacement keeps an explicit name.
     const replaced = this.#existing.get(inputs.__urn);
-    // A create for a URN with state is a replacement. One the engine checked again carries the
-    // next generation; one it did not (`--replace`, a tainted resource) keeps the old inputs, so
-    // it gets a nonce of this deployment: the old collection must not be replayed or adopted.
-    const targeted = replaced !== undefined && generation <= replaced.generation;
-    const incarnation = targeted
-      ? `targeted:${this.#targetedNonce(inputs.__urn)}`
-      : generation > 0
-        ? `gen:${generation}`
-        : undefined;
     const mayAdoptByName = !(replaced !== undefined && replaced.name === inputs.name);
 
     if ((inputs.autoNamed || inputs.adoptExisting) && mayAdoptByName) {
@@ -138,7 +129,7 @@ export class CollectionProvider {
       if (match) return this.#adopt(match.id, inputs, match.created_at ?? null, "name", call);
     }
 
-    const identity = { urn: inputs.__urn, scope: inputs.__scope, incarnation };
+    const identity = { urn: inputs.__urn, scope: inputs.__scope, generation };
     // A key whose collection no longer exists would be replayed forever: the next key in the chain
     // (deterministic, so a rerun walks the same chain) creates a new one. The bound only guards
     // against an API that keeps replaying ids it then reports missing.
@@ -236,15 +227,6 @@ export class CollectionProvider {
       `collection ${id} (${state.name}) was removed from the stack but still exists in ScrapingPros: ` +
         "the API has no delete endpoint",
     );
-  }
-
-  #targetedNonce(urn: string): string {
-    let nonce = this.#targetedNonces.get(urn);
-    if (nonce === undefined) {
-      nonce = randomUUID();
-      this.#targetedNonces.set(urn, nonce);
-    }
-    return nonce;
   }
 
   #warn(message: string): void {

@@ -29,17 +29,14 @@ function sha256(text: string): Buffer {
 export interface IdentityScope {
   urn: string;
   scope?: string | undefined;
-  /**
-   * What tells a replacement apart from the collection it replaces: `gen:<n>` after the n-th
-   * replacement the provider was told of, `targeted:<nonce>` for one it was not (`--replace`).
-   */
-  incarnation?: string | undefined;
+  /** How many times the resource was replaced (the engine checked it again without olds). */
+  generation?: number | undefined;
 }
 
 function identityText(id: IdentityScope): string {
   let text = id.urn;
   if (id.scope) text += `\nscope:${id.scope}`;
-  if (id.incarnation) text += `\nincarnation:${id.incarnation}`;
+  if (id.generation) text += `\ngeneration:${id.generation}`;
   return text;
 }
 

