@@ -7,12 +7,15 @@ import * as path from "node:path";
 import type { CheckDiffResult } from "./check-diff";
 import { benchEmulatorCreates } from "./emulator-creates";
 import { benchProviderSize } from "./provider-size";
+import { benchRateLimitedUp, rateLimitedUpArgs } from "./rate-limited-up";
 
 const TARGETS = {
   createsPerSecond: 2000,
   checkDiffMs: 200,
   checkDiffRssBytes: 300 * 1024 * 1024,
   providerBytes: 1024,
+  /** `pulumi up` against a rate-limited API: at most this × (API calls ÷ rate). */
+  rateLimitedUpOverFloor: 1.3,
 };
 const MB = 1024 * 1024;
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -48,6 +51,24 @@ async function main(): Promise<void> {
     `__provider per resource   ${size.ourBytes} bytes  = ${fmt(size.ourBytes / TARGETS.providerBytes)}x the 1 KB target, ` +
       `${fmt(size.ourBytes / size.dynamicResourceBytes, 3)}x what dynamic.Resource stores (${size.dynamicResourceBytes} bytes)`,
   );
+
+  // `npm run bench -- --count 100` for a quicker run; 500 collections at 25 requests/s by default.
+  const rl = await benchRateLimitedUp(rateLimitedUpArgs(process.argv.slice(2)));
+  const s = (ms: number) => `${fmt(ms / 1000, 1)} s`;
+  const floor = rl.floorMs;
+  lines.push(
+    `up ${rl.count} @ ${rl.rate} req/s      ${s(rl.limited.upMs)}, ${rl.limited.errors} errors, ${rl.limited.refusedCalls} calls refused; ` +
+      `floor ${s(floor)} (${rl.limited.acceptedCalls} calls ÷ ${rl.rate}/s)  = ${fmt(rl.limited.upMs / floor)}x the floor ` +
+      `(target ${TARGETS.rateLimitedUpOverFloor}x); ${fmt(rl.limited.upMs / rl.unlimited.upMs)}x the same up unlimited (${s(rl.unlimited.upMs)})`,
+  );
+  lines.push(
+    `  with PULUMI_SKIP_CHECKPOINTS  ${s(rl.limitedSkipCheckpoints.upMs)}, ${rl.limitedSkipCheckpoints.errors} errors, ` +
+      `${rl.limitedSkipCheckpoints.refusedCalls} calls refused  = ${fmt(rl.limitedSkipCheckpoints.upMs / floor)}x the floor; ` +
+      `first to last API call ${s(rl.limitedSkipCheckpoints.apiMs)} = ${fmt(rl.limitedSkipCheckpoints.apiMs / floor)}x`,
+  );
+  const collections = [rl.limited, rl.unlimited, rl.limitedSkipCheckpoints].map((m) => m.collections);
+  if (collections.some((n) => n !== rl.count))
+    lines.push(`  WRONG: collections created ${collections.join(", ")}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
