@@ -1,0 +1,47 @@
+/**
+ * `npm run campaign -- --deployments N --seed S [--workers W]`: the fault campaign of issue 8.
+ * Prints a line per deployment, then the table per fault kind; exits 1 when any deployment left a
+ * duplicate, a divergence or a process behind.
+ */
+import { parseArgs } from "node:util";
+import { runCampaign } from "./campaign";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      deployments: { type: "string", default: "20" },
+      seed: { type: "string", default: "1" },
+      workers: { type: "string", default: "1" },
+    },
+    strict: true,
+  });
+  const deployments = Number(values.deployments);
+  const seed = Number(values.seed);
+  const workers = Number(values.workers);
+  for (const [flag, n] of [
+    ["--deployments", deployments],
+    ["--seed", seed],
+    ["--workers", workers],
+  ] as const) {
+    if (!Number.isSafeInteger(n) || n < (flag === "--seed" ? 0 : 1))
+      throw new Error(`${flag} must be an integer`);
+  }
+  const started = Date.now();
+  const result = await runCampaign({
+    deployments,
+    seed,
+    workers,
+    log: (l) => process.stdout.write(`${l}\n`),
+  });
+  process.stdout.write(
+    `\ncampaign: ${deployments} deployments, seed ${seed}, ${workers} worker(s), ` +
+      `${((Date.now() - started) / 1000).toFixed(0)} s\n${result.table}\n` +
+      `duplicates ${result.duplicates}, divergences ${result.divergences}, processes left ${result.leftover}\n`,
+  );
+  if (result.duplicates + result.divergences + result.leftover > 0) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
