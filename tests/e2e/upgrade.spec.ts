@@ -1,0 +1,156 @@
+/**
+ * Upgrading the package: a stack deployed by the previous release, then run with this one, sees
+ * no change to any collection and makes no API call; refresh and a later edit cost what they
+ * always did. The previous release is built from git into a temporary folder, and the project's
+ * `node_modules/pulumi-scrapingpros` is switched from it to this repository, as `npm install` of a
+ * new version would.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RunningEmulator } from "../../emulator";
+import { startTestEmulator } from "../helpers/emulator";
+import { changesOf } from "../helpers/pulumi";
+import { apiCallsSince, COLLECTION_TYPE, UserProject } from "../helpers/user-project";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+/** The last commit of the previous release (before issue 7's changes). */
+const PREVIOUS_RELEASE = "5abe1dabc694b176fade448044d1e310490ba248";
+
+const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
+
+/** Builds `commit` of this repository into `dir`, with this repository's dependencies. */
+function buildRelease(commit: string, dir: string): void {
+  const archive = execFileSync("git", ["archive", "--format=tar", commit], {
+    cwd: REPO,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  execFileSync("tar", ["-x", "-C", dir], { input: archive });
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
+  const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: dir, stdio: "pipe" });
+}
+
+const program = (jobsRequests: string) => `import { Collection } from "pulumi-scrapingpros";
+
+const jobs = new Collection("jobs", { requests: ${jobsRequests} });
+const tours = new Collection("tours", {
+  name: "tours",
+  requests: [{ url: "https://example.com/tours/1", custom_id: "en", browser: true }],
+});
+const hooks = new Collection("hooks", {
+  requests: [{ url: "https://example.com/hooks" }],
+  callbackUrl: "https://hooks.example.com/a",
+});
+const alerts = new Collection("alerts", {
+  name: "alerts",
+  requests: [],
+  callbackUrl: "https://hooks.example.com/b",
+});
+export const names = [jobs.name, tours.name, hooks.name, alerts.name];
+`;
+
+describe("e2e: upgrade from the previous release (issue 7)", () => {
+  let emu: RunningEmulator;
+  let project: UserProject;
+  let previous: string;
+  /** What the account held after the previous release deployed. */
+  let deployed: { id: string; name: string; requests: unknown; callback_url: string | null }[];
+  let recorded: Record<string, { id: string; name: string }>;
+
+  const account = () =>
+    emu
+      .collections()
+      .map((c) => ({ id: c.id, name: c.name, requests: c.requests, callback_url: c.callback_url }));
+
+  before(async () => {
+    previous = fs.mkdtempSync(path.join(os.tmpdir(), "sp-previous-"));
+    buildRelease(PREVIOUS_RELEASE, previous);
+    emu = await startTestEmulator();
+    project = new UserProject();
+    project.usePackage(previous);
+    await project.initAgainst(emu);
+  });
+  after(async () => {
+    project?.dispose();
+    if (previous) fs.rmSync(previous, { recursive: true, force: true });
+    emu.release();
+    await emu.stop();
+  });
+
+  it("the previous release deploys auto-named, named and callbackUrl collections", async () => {
+    project.writeProgram(program(`[{ url: "https://example.com/jobs" }]`));
+    await project.up();
+    deployed = account();
+    recorded = await project.collectionsByName();
+    assert.equal(deployed.length, 4);
+    assert.deepEqual(
+      emu
+        .requests()
+        .map((r) => r.method)
+        .sort(),
+      ["GET", "GET", "POST", "POST", "POST", "POST"],
+    );
+    // The state was written by the previous release: it has no per-stack scope.
+    const types = (await project.resources()).map((r) => r.type);
+    assert.ok(!types.includes(STACK_SCOPE_TYPE));
+  });
+
+  it("with this release, preview shows no change to any collection (only the new per-stack scope)", async () => {
+    project.usePackage(REPO);
+    const mark = emu.requests().length;
+    const preview = await project.previewReport();
+    assert.deepEqual(
+      preview.changes.map((s) => `${s.op} ${s.type}`),
+      [`create ${STACK_SCOPE_TYPE}`],
+    );
+    assert.deepEqual(changesOf(preview.changeSummary), { create: 1 });
+    assert.deepEqual(apiCallsSince(emu, mark), []);
+  });
+
+  it("up makes no API call and changes nothing in the account or the recorded names", async () => {
+    const mark = emu.requests().length;
+    await project.up();
+    assert.deepEqual(apiCallsSince(emu, mark), []);
+    assert.deepEqual(account(), deployed);
+    assert.deepEqual(await project.collectionsByName(), recorded);
+    await project.expectNoChanges();
+    assert.deepEqual(apiCallsSince(emu, mark), []);
+  });
+
+  it("refresh is one GET per collection and shows no change", async () => {
+    const mark = emu.requests().length;
+    assert.deepEqual(changesOf(await project.refresh()), {});
+    assert.deepEqual(
+      apiCallsSince(emu, mark).sort(),
+      deployed.map((c) => `GET /v1/async/collections/${c.id}`).sort(),
+    );
+    await project.expectNoChanges();
+  });
+
+  it("a later edit of the auto-named collection is one PUT that keeps its name", async () => {
+    project.writeProgram(
+      program(`[{ url: "https://example.com/jobs" }, { url: "https://example.com/jobs/2" }]`),
+    );
+    const preview = await project.previewReport();
+    assert.deepEqual(
+      preview.changes.map((s) => `${s.op} ${s.type} ${s.urn.split("::").pop()}`),
+      [`update ${COLLECTION_TYPE} jobs`],
+    );
+    const mark = emu.requests().length;
+    await project.up();
+    const jobs = recorded["jobs"];
+    assert.ok(jobs);
+    assert.deepEqual(apiCallsSince(emu, mark), [`PUT /v1/async/collections/${jobs.id}`]);
+    const held = emu.collections().find((c) => c.id === jobs.id);
+    assert.equal(held?.name, jobs.name);
+    assert.deepEqual(held?.requests, [
+      { url: "https://example.com/jobs" },
+      { url: "https://example.com/jobs/2" },
+    ]);
+    await project.expectNoChanges();
+  });
+});
