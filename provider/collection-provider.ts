@@ -141,10 +141,10 @@ export class CollectionProvider {
         throwIfBlocked(res.data, outs, inputs.requests);
         return { id: res.data.id, outs };
       }
-      // A replay returns the collection this key created earlier (a lost answer, a killed
-      // deployment, or the same resource destroyed and declared again within 24 h). It may have
-      // been updated since, and GET cannot show its requests: one PUT makes it hold what is
-      // declared now.
+      // A replay returns the collection this key created earlier: a lost answer, a killed
+      // deployment, or the resource dropped from the state (`pulumi state delete`, a lost state
+      // file) and declared again within 24 h. It may have been updated since, and GET cannot show
+      // its requests: one PUT makes it hold what is declared now.
       try {
         const put = await client.collections.update(res.data.id, updateBody(inputs), call());
         this.#info(

@@ -123,7 +123,7 @@ describe("Collection provider against the emulator", () => {
     assert.ok(warnings.some((w) => w.includes("replayed")));
   });
 
-  it("a replayed create of a collection updated since re-applies the declared state (destroy, then up)", async () => {
+  it("a replayed create of a collection updated since re-applies the declared state (dropped from the state, declared again)", async () => {
     const p = await provider();
     const a = await checked(p, {
       __urn: urn("re"),
