@@ -1,2 +1,14 @@
 export * from "./collection";
 export { STACK_SCOPE_TYPE, StackScope } from "./stack-scope";
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  EMULATOR_WEBHOOK_SCHEME,
+  RunCompletedEvent,
+  signWebhookPayload,
+  type VerifyWebhookArgs,
+  verifyWebhook,
+  type WebhookHeaders,
+  type WebhookScheme,
+  WebhookVerificationError,
+  type WebhookVerificationReason,
+} from "./webhooks";
