@@ -21,7 +21,7 @@ import { pulumiBinDir } from "../tests/helpers/e2e";
 import { TEST_KEY } from "../tests/helpers/emulator";
 import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { type CliResult, TestStack } from "../tests/helpers/pulumi";
-import { EmulatorProcess, type FaultSpec, type LoggedRequest } from "./emulator-process";
+import { EmulatorProcess, type FaultSpec, killEmulatorsNow, type LoggedRequest } from "./emulator-process";
 import {
   applyRandomEdit,
   dropAliases,
@@ -65,6 +65,8 @@ export interface DeploymentRecord {
   duplicates: number;
   /** What differs from the declaration: one line each. */
   divergences: string[];
+  /** The divergences the previous deployment of the same stack did not have. */
+  newDivergences: string[];
   /** Processes of the deployment still running after it. */
   leftover: number;
   ms: number;
@@ -94,6 +96,17 @@ export interface CampaignResult {
 }
 
 const MARK_VAR = "SP_CAMPAIGN_STACK";
+/** The markers of the stacks being deployed, for {@link abortNow}. */
+const marks = new Set<string>();
+
+/**
+ * For an interrupted campaign (SIGINT, SIGTERM): SIGKILLs, synchronously, every process the
+ * running deployments started and every emulator process.
+ */
+export function abortNow(): void {
+  for (const mark of marks) killAll(processesWithEnv(MARK_VAR, mark));
+  killEmulatorsNow();
+}
 const MAX_RERUNS = 3;
 const UP = ["up", "--yes", "--skip-preview"];
 
@@ -186,7 +199,10 @@ async function runWorker(
   const binDir = pulumiBinDir();
   const stack = new CampaignStack(binDir, program.lang, `w${worker}-${process.pid}-${Date.now()}`);
   const emu = new EmulatorProcess(path.join(stack.dir, "emulator.jsonl"), TEST_KEY);
+  marks.add(stack.mark);
   const records: DeploymentRecord[] = [];
+  /** The previous deployment's divergences: one that persists is counted once. */
+  let previous = new Set<string>();
   /** Every collection id the stack has held: the account may keep these and no others. */
   const seen = new Set<string>();
   try {
@@ -205,9 +221,9 @@ async function runWorker(
         first = false;
       } else {
         dropAliases(program);
-        const kept = await keptNames(emu, stack);
-        edits = [applyRandomEdit(rng, program, kept)];
-        if (rng.chance(0.3)) edits.push(applyRandomEdit(rng, program, kept));
+        const kept = await keptCollections(emu, stack);
+        edits = [applyRandomEdit(rng, program, kept.names, kept.callbacks)];
+        if (rng.chance(0.3)) edits.push(applyRandomEdit(rng, program, kept.names, kept.callbacks));
         // Every deployment makes at least one API call for the fault to meet.
         if (!edits.some((e) => e.ops.length > 0) && program.resources.length > 0) {
           const c = rng.pick(program.resources);
@@ -238,6 +254,7 @@ async function runWorker(
         refreshes: 0,
         duplicates: 0,
         divergences: [],
+        newDivergences: [],
         leftover: 0,
         ms: 0,
       };
@@ -251,6 +268,8 @@ async function runWorker(
       const left = await leftoverProcesses(stack.mark);
       rec.leftover = left.length;
       if (left.length > 0) rec.divergences.push(`processes left running:\n${describeProcesses(left)}`);
+      rec.newDivergences = rec.divergences.filter((d) => !previous.has(d));
+      previous = new Set(rec.divergences);
       rec.ms = Date.now() - started;
       records.push(rec);
       log(describe(rec));
@@ -258,22 +277,27 @@ async function runWorker(
   } finally {
     await emu.stop().catch(() => undefined);
     killAll(processesWithEnv(MARK_VAR, stack.mark));
+    marks.delete(stack.mark);
     stack.dispose();
   }
   return records;
 }
 
 /** Names the account holds once, on a collection the stack does not hold: what `adoptExisting` may take. */
-async function keptNames(emu: EmulatorProcess, stack: TestStack): Promise<string[]> {
+async function keptCollections(
+  emu: EmulatorProcess,
+  stack: TestStack,
+): Promise<{ names: string[]; callbacks: Record<string, string | null> }> {
   const live = new Set((await stack.collections()).map((c) => c.id));
   const count = new Map<string, number>();
   const stored = await emu.collections();
   for (const c of stored) count.set(c.name, (count.get(c.name) ?? 0) + 1);
   const liveNames = new Set(stored.filter((c) => live.has(c.id)).map((c) => c.name));
-  return stored
-    .filter((c) => !live.has(c.id) && count.get(c.name) === 1 && !liveNames.has(c.name))
-    .map((c) => c.name)
-    .sort();
+  const kept = stored.filter((c) => !live.has(c.id) && count.get(c.name) === 1 && !liveNames.has(c.name));
+  return {
+    names: kept.map((c) => c.name).sort(),
+    callbacks: Object.fromEntries(kept.map((c) => [c.name, c.callback_url ?? null])),
+  };
 }
 
 /** Runs the faulted `pulumi up`, then what a user does until an `up` succeeds. */
@@ -501,7 +525,10 @@ async function leftoverProcesses(mark: string): Promise<ReturnType<typeof proces
 
 function describe(r: DeploymentRecord): string {
   const edits = r.edits.map((e) => `${e.kind}(${e.logical})`).join(",");
-  const status = r.divergences.length === 0 ? "ok" : `DIVERGED: ${r.divergences.join(" ; ")}`;
+  const status =
+    r.divergences.length === 0
+      ? "ok"
+      : `${r.newDivergences.length > 0 ? "DIVERGED" : "STILL DIVERGED"}: ${r.divergences.join(" ; ")}`;
   return (
     `#${r.index} w${r.worker} ${edits} fault=${r.fault}${r.detail ? `(${r.detail})` : ""} target=${r.target ?? "-"} ` +
     `triggered=${r.triggered} reruns=${r.reruns} cancels=${r.cancels} refreshes=${r.refreshes} ` +
@@ -538,7 +565,7 @@ export function table(records: DeploymentRecord[]): string {
       sum((r) => r.cancels),
       sum((r) => r.refreshes),
       sum((r) => r.duplicates),
-      sum((r) => (r.divergences.length > 0 ? 1 : 0)),
+      sum((r) => (r.newDivergences.length > 0 ? 1 : 0)),
       sum((r) => r.leftover),
     ]);
   }
@@ -561,7 +588,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   return {
     records,
     duplicates: records.reduce((a, r) => a + r.duplicates, 0),
-    divergences: records.filter((r) => r.divergences.length > 0).length,
+    divergences: records.filter((r) => r.newDivergences.length > 0).length,
     leftover: records.reduce((a, r) => a + r.leftover, 0),
     table: table(records),
   };

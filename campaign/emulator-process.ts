@@ -38,6 +38,14 @@ export interface FaultSpec {
   delayMs?: number;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every emulator process this process started (for a campaign that is interrupted). */
+export function killEmulatorsNow(): void {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+}
+
 /** An emulator child process on loopback, restartable on the port it first got. */
 export class EmulatorProcess {
   #child: ChildProcess | undefined;
@@ -68,6 +76,8 @@ export class EmulatorProcess {
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     this.#child = child;
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();

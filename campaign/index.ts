@@ -4,7 +4,14 @@
  * duplicate, a divergence or a process behind.
  */
 import { parseArgs } from "node:util";
-import { runCampaign } from "./campaign";
+import { abortNow, runCampaign } from "./campaign";
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    abortNow();
+    process.exit(130);
+  });
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

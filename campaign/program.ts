@@ -130,9 +130,15 @@ function addCollection(rng: Rng, p: ProgramModel, named: boolean): DeclaredColle
 /**
  * Applies one random edit to `p` (after dropping the previous deployment's aliases) and returns it.
  * `keptNames` are the names of collections the account holds that no resource of the stack
- * declares, each held by exactly one collection: the ones `adoptExisting` may take back.
+ * declares, each held by exactly one collection: the ones `adoptExisting` may take back;
+ * `keptCallbacks` their callback URLs.
  */
-export function applyRandomEdit(rng: Rng, p: ProgramModel, keptNames: string[]): Edit {
+export function applyRandomEdit(
+  rng: Rng,
+  p: ProgramModel,
+  keptNames: string[],
+  keptCallbacks: Record<string, string | null> = {},
+): Edit {
   const kinds: EditKind[] = ["add-auto", "add-named", "edit-requests"];
   const live = p.resources;
   if (live.length > 0) kinds.push("remove", "rename-alias", "move-component", "edit-requests");
@@ -163,7 +169,7 @@ export function applyRandomEdit(rng: Rng, p: ProgramModel, keptNames: string[]):
       return { kind, logical: c.logical, ops: [] };
     }
     case "edit-requests": {
-      if (live.length === 0) return applyRandomEdit(rng, p, keptNames);
+      if (live.length === 0) return applyRandomEdit(rng, p, keptNames, keptCallbacks);
       const c = rng.pick(live);
       c.requests = rng.chance(0.5)
         ? randomRequests(rng, c.logical)
@@ -206,7 +212,7 @@ export function applyRandomEdit(rng: Rng, p: ProgramModel, keptNames: string[]):
       c.alias =
         from === null
           ? "{ parent: pulumi.rootStackResource }"
-          : `{ parentUrn: pulumi.createUrn(${JSON.stringify(from)}, "acme:scrape:Pipeline") }`;
+          : `{ parent: pulumi.createUrn(${JSON.stringify(from)}, "acme:scrape:Pipeline") }`;
       return { kind, logical: c.logical, ops: [] };
     }
     case "destroy-stack": {
@@ -230,6 +236,10 @@ export function applyRandomEdit(rng: Rng, p: ProgramModel, keptNames: string[]):
         adoptExisting: true,
         requests: randomRequests(rng, logical),
       };
+      // The user declares the kept collection's callback URL: the API's PUT cannot change it (and
+      // its GET does not show it), so adopting one with another callback cannot converge.
+      const kept = keptCallbacks[name];
+      if (kept) c.callbackUrl = kept;
       const adopting = keptNames.includes(name);
       p.resources.push(c);
       // A removed resource whose kept collection is taken back here cannot be declared again.

@@ -1,0 +1,68 @@
+/**
+ * Issue 8, item 4: a seeded slice of the fault campaign (`npm run campaign`). Ten deployments of
+ * randomly edited programs under random faults (CLI killed before or after the API commits, or right
+ * after it answers; a dropped answer; 5xx and 429 bursts; the emulator killed and restarted), each
+ * followed by what a user does next, then checked against the emulator's own store.
+ */
+import * as assert from "node:assert/strict";
+import { type DeploymentRecord, runCampaign } from "../../campaign/campaign";
+
+/** Lines of the records that diverged, for the failure message. */
+const diverged = (records: DeploymentRecord[]): string =>
+  records
+    .filter((r) => r.divergences.length > 0)
+    .map((r) => `#${r.index} ${r.fault} ${JSON.stringify(r.edits)}: ${r.divergences.join(" ; ")}`)
+    .join("\n");
+
+describe("e2e: fault campaign (issue 8, item 4)", () => {
+  it("seed 8, 10 deployments: no duplicate, no divergence, no process left, every rerun converged", async function () {
+    this.timeout(300_000);
+    const lines: string[] = [];
+    const result = await runCampaign({ deployments: 10, seed: 8, log: (l) => lines.push(l) });
+    assert.equal(result.records.length, 10);
+    assert.equal(result.duplicates, 0, `${result.table}\n${diverged(result.records)}`);
+    assert.equal(result.divergences, 0, `${result.table}\n${diverged(result.records)}`);
+    assert.equal(result.leftover, 0, lines.join("\n"));
+    // The slice exercises faults, not only quiet deployments.
+    assert.ok(
+      result.records.filter((r) => r.fault !== "none" && r.triggered).length >= 5,
+      `${result.table}\n${lines.join("\n")}`,
+    );
+  });
+
+  it("the checks see what changed behind the stack's back: a duplicate and a divergence", async function () {
+    this.timeout(120_000);
+    const result = await runCampaign({
+      deployments: 1,
+      seed: 8,
+      beforeCheck: async ({ url, apiKey }) => {
+        const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+        const [first] = (await (await fetch(`${url}/__emulator/collections`)).json()) as { id: string }[];
+        assert.ok(first, "the deployment created a collection");
+        // Someone else's create (never in the stack) and an edit of a deployed collection.
+        const created = await fetch(`${url}/v1/async/collections`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ name: "intruder", requests: [] }),
+        });
+        assert.equal(created.status, 201);
+        const edited = await fetch(`${url}/v1/async/collections/${first.id}`, {
+          method: "PUT",
+          headers,
+          body: JSON.stringify({ requests: [{ url: "https://example.com/edited-elsewhere" }] }),
+        });
+        assert.equal(edited.status, 200);
+      },
+    });
+    assert.equal(result.duplicates, 1);
+    const [record] = result.records;
+    assert.ok(
+      record?.divergences.some((d) => /requests .*edited-elsewhere/.test(d)),
+      diverged(result.records),
+    );
+    assert.ok(
+      record?.divergences.some((d) => /duplicate: .*intruder/.test(d)),
+      diverged(result.records),
+    );
+  });
+});
