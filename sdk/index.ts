@@ -1,4 +1,19 @@
 export * from "./collection";
+export {
+  type CollectionInfo,
+  type GetCollectionArgs,
+  type GetRunArgs,
+  getCollection,
+  getCollectionOutput,
+  getRun,
+  getRunOutput,
+  type ListCollectionsArgs,
+  type ListCollectionsResult,
+  LookupNotFoundError,
+  listCollections,
+  listCollectionsOutput,
+  type RunInfo,
+} from "./lookups";
 export { STACK_SCOPE_TYPE, StackScope } from "./stack-scope";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
