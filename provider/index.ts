@@ -3,12 +3,14 @@
  * (`require("pulumi-scrapingpros/provider")`).
  */
 import { CollectionProvider } from "./collection-provider";
+import { CollectionRunProvider } from "./collection-run-provider";
 import { startEngineWatchdog } from "./engine-watchdog";
 import { StackScopeProvider } from "./stack-scope-provider";
 
 export * from "./check";
 export * from "./client";
 export * from "./collection-provider";
+export * from "./collection-run-provider";
 export * from "./config";
 export * from "./diff";
 export * from "./idempotency";
@@ -18,6 +20,9 @@ export * from "./url-rules";
 
 /** The provider instance the serialized Collection resources call into. */
 export const collectionProvider = new CollectionProvider();
+
+/** The provider instance the serialized CollectionRun resources call into. */
+export const collectionRunProvider = new CollectionRunProvider();
 
 /** The provider instance the serialized StackScope resource calls into. */
 export const stackScopeProvider = new StackScopeProvider();

@@ -1,5 +1,10 @@
 export * from "./collection";
 export {
+  COLLECTION_RUN_TYPE,
+  CollectionRun,
+  type CollectionRunArgs,
+} from "./collection-run";
+export {
   type CollectionInfo,
   type GetCollectionArgs,
   type GetRunArgs,

@@ -1,0 +1,484 @@
+/**
+ * The CollectionRun dynamic provider: one run of a collection per resource (per `triggers` value).
+ *
+ * - check  → local validation only (0 API calls)
+ * - diff   → local comparison only (0 API calls); `collectionId`, `triggers`, `callbackUrl` replace
+ * - create → GET .../runs?status_filter=in_progress (re-attach to this resource's live run), then at
+ *            most one POST .../run (never resent blind), then, with `wait: "completed"`, GET
+ *            .../runs/{run_id} with backoff until the run ends or `timeoutSeconds` passes
+ * - read   → GET .../runs/{run_id}; 404 means gone
+ * - update → no call, unless the run is still in progress and must be waited for (GETs as in create)
+ * - delete → no call (the API cannot delete or cancel a run), with a warning
+ *
+ * How a run is told apart from runs someone else started (the API has no idempotency key and no
+ * metadata for runs, API notes §4.1): with a `callbackUrl`, the run's `callback_url` carries this
+ * resource's fingerprint in its fragment (`#sp-run=<16 hex>`, a digest of the URN, the stack's scope,
+ * the collection and `triggers`). A fragment is never sent in an HTTP request, so the receiver is
+ * called at the URL as declared. Without a `callbackUrl` the API gives nothing to tell runs apart: the
+ * newest in-progress run without any fingerprint, and not the run this resource replaces, is taken
+ * as this resource's (documented in the README).
+ */
+import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
+import { z } from "zod";
+import { UNKNOWN } from "./check";
+import { ScrapingProsClient } from "./client/client";
+import { ApiConnectionError, ApiError, NotFoundError } from "./client/errors";
+import { path } from "./client/path";
+import { Run, RunList } from "./client/schemas";
+import { ResourceInitError, type Warn } from "./collection-provider";
+import { type ConfigSource, MISSING_KEY_MESSAGE, type ProviderSettings, resolveSettings } from "./config";
+import { sameJson } from "./diff";
+
+/** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
+export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
+
+/** The fragment key of the fingerprint in a run's `callback_url`. */
+export const RUN_FINGERPRINT_KEY = "sp-run";
+
+/** Properties whose change starts a new run (a replacement). */
+export const RUN_REPLACE_PROPERTIES = ["collectionId", "triggers", "callbackUrl"] as const;
+
+/** The declared inputs, as check returns them. */
+export interface CollectionRunInputs {
+  collectionId: string;
+  triggers?: unknown;
+  wait: "none" | "completed";
+  timeoutSeconds: number;
+  callbackUrl?: string;
+  failOn: "none" | "any-failed";
+  __urn: string;
+  __scope: string;
+}
+
+/** The state of a CollectionRun: its inputs plus what the API reported. */
+export interface CollectionRunOutputs extends Omit<CollectionRunInputs, "callbackUrl"> {
+  runId: string;
+  status: string;
+  totalRequests: number | null;
+  successRequests: number | null;
+  failedRequests: number | null;
+  timeoutRequests: number | null;
+  jobIds: string[];
+  /** The run's webhook as the API reports it, fingerprint fragment removed; `null` without one. */
+  callbackUrl: string | null;
+  callbackStatus: string | null;
+  /** Epoch seconds: the API's `created_at` when a response carried it, else the provider's clock at the start. */
+  createdAt: number | null;
+  /** True when the run was found again (lost answer, killed deployment, wait timeout) instead of started. */
+  reattached: boolean;
+  /** The declared `callbackUrl` (the output `callbackUrl` is the run's). */
+  declaredCallbackUrl: string | null;
+}
+
+/** Options of {@link CollectionRunProvider}, for tests. */
+export interface CollectionRunProviderOptions {
+  clientFactory?: (settings: ProviderSettings) => ScrapingProsClient;
+  warn?: Warn;
+  env?: NodeJS.ProcessEnv;
+  /** Waits between polls. @default timers */
+  sleep?: (ms: number) => Promise<void>;
+  /** First poll interval, doubled (×1.5) up to `maxPollMs`. @default 500 */
+  initialPollMs?: number;
+  /** @default 10000 */
+  maxPollMs?: number;
+}
+
+type Failure = { property: string; reason: string };
+
+/** The CollectionRun resource provider. One instance per provider process. */
+export class CollectionRunProvider {
+  #settings: ProviderSettings | undefined;
+  #client: ScrapingProsClient | undefined;
+  readonly #options: CollectionRunProviderOptions;
+  /** Runs of resources this process checked with old state, by URN: a replacement must not re-attach to them. */
+  readonly #previousRuns = new Map<string, string>();
+
+  constructor(options: CollectionRunProviderOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Receives the stack config from the engine (`scrapingpros:*`). */
+  async configure(req: { config: ConfigSource }): Promise<void> {
+    this.#settings = resolveSettings(req.config, this.#options.env ?? process.env);
+    await this.#client?.close();
+    this.#client = undefined;
+  }
+
+  async check(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ inputs: Record<string, unknown>; failures: Failure[] }> {
+    if (typeof news.__urn === "string" && typeof olds.runId === "string") {
+      this.#previousRuns.set(news.__urn, olds.runId);
+    }
+    return checkCollectionRun(news);
+  }
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const declared: Record<string, unknown> = { ...olds, callbackUrl: olds.declaredCallbackUrl ?? undefined };
+    const replaces = RUN_REPLACE_PROPERTIES.filter((k) => !sameJson(declared[k], news[k]));
+    const updates = (["wait", "timeoutSeconds", "failOn"] as const).filter(
+      (k) => !sameJson(declared[k], news[k]),
+    );
+    return {
+      changes: replaces.length + updates.length > 0,
+      replaces: [...replaces],
+      stables: [],
+      deleteBeforeReplace: false,
+    };
+  }
+
+  async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionRunOutputs }> {
+    const inputs = toInputs(props);
+    const client = this.#getClient();
+    const fingerprint = runFingerprint(inputs);
+    const runsPath = path`/v1/async/collections/${inputs.collectionId}/runs`;
+    const exclude = this.#previousRuns.get(inputs.__urn);
+
+    // A killed deployment or a timed-out wait: this resource's run may be in progress already.
+    const live = await client.request("GET", runsPath, RunList, { query: { status_filter: "in_progress" } });
+    const mine = pickOwnRun(live.data.items, inputs, fingerprint, exclude, undefined);
+    if (mine) {
+      this.#warn(
+        `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to this resource's run in progress instead of starting another`,
+      );
+      return this.#finish(inputs, mine, mine.created_at ?? null, true);
+    }
+
+    const body =
+      inputs.callbackUrl !== undefined
+        ? { callback_url: withFingerprint(inputs.callbackUrl, fingerprint) }
+        : undefined;
+    const startedSec = Date.now() / 1000;
+    const maxAttempts = client.retryOptions.maxRetries + 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      try {
+        const res = await client.request(
+          "POST",
+          path`/v1/async/collections/${inputs.collectionId}/run`,
+          Run,
+          {
+            retry: "never",
+            ...(body ? { body } : {}),
+          },
+        );
+        return this.#finish(inputs, res.data, res.data.created_at ?? startedSec, false);
+      } catch (e) {
+        // Without an answer (or after a 5xx) the server may have started the run: look before resending.
+        const ambiguous = e instanceof ApiConnectionError || (e instanceof ApiError && e.status >= 500);
+        if (!ambiguous) throw e;
+        lastError = e;
+      }
+      const since = startedSec - 5; // unknown clock skew between us and the API
+      const inProgress = await client.request("GET", runsPath, RunList, {
+        query: { status_filter: "in_progress" },
+      });
+      let found = pickOwnRun(inProgress.data.items, inputs, fingerprint, exclude, since);
+      if (!found) {
+        // A tiny collection may have finished already.
+        const all = await client.request("GET", runsPath, RunList);
+        found = pickOwnRun(all.data.items, inputs, fingerprint, exclude, since);
+      }
+      if (found) {
+        this.#warn(
+          `run ${found.run_id} of collection ${inputs.collectionId}: the start got no answer; re-attached to the run it started`,
+        );
+        return this.#finish(inputs, found, found.created_at ?? startedSec, true);
+      }
+    }
+    throw lastError;
+  }
+
+  async read(id: string, props: Record<string, unknown>) {
+    const state = props as unknown as CollectionRunOutputs;
+    try {
+      const res = await this.#getClient().runs.get(state.collectionId, id);
+      const outs = outputsFrom(
+        toInputs({ ...props, callbackUrl: state.declaredCallbackUrl ?? undefined }),
+        res.data,
+        state.createdAt,
+        state.reattached,
+      );
+      return { id, props: { ...outs }, inputs: { ...inputsOfState(outs) } };
+    } catch (e) {
+      if (e instanceof NotFoundError) return { id: "", props: {} };
+      throw e;
+    }
+  }
+
+  async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const inputs = toInputs(news);
+    const state = olds as unknown as CollectionRunOutputs;
+    if (state.status === "in_progress" && inputs.wait === "completed") {
+      // A wait that timed out before (the engine keeps such a run with an initialization error), or
+      // `wait` changed to "completed": keep waiting for the same run.
+      const res = await this.#getClient().runs.get(inputs.collectionId, id);
+      const { outs } = await this.#finish(inputs, res.data, state.createdAt, true);
+      return { outs };
+    }
+    const outs: CollectionRunOutputs = { ...state, ...declaredOf(inputs) };
+    if (inputs.failOn === "any-failed") throwIfFailed(outs);
+    return { outs };
+  }
+
+  async delete(id: string, props: Record<string, unknown>): Promise<void> {
+    const state = props as unknown as CollectionRunOutputs;
+    this.#warn(
+      `run ${id} of collection ${state.collectionId} was removed from the stack; the API cannot delete or cancel a run, ` +
+        `so it ${state.status === "in_progress" ? "may still be running" : "stays in the collection's run history"}`,
+    );
+  }
+
+  /** Waits when asked, then builds the outputs; fails on timeout or (with failOn) on failures. */
+  async #finish(
+    inputs: CollectionRunInputs,
+    started: Run,
+    createdAt: number | null,
+    reattached: boolean,
+  ): Promise<{ id: string; outs: CollectionRunOutputs }> {
+    let run = started;
+    if (inputs.wait === "completed" && run.status === "in_progress") {
+      run = await this.#waitForEnd(inputs, run, createdAt, reattached);
+    }
+    const outs = outputsFrom(inputs, run, createdAt, reattached);
+    if (run.status !== "in_progress") {
+      const failed = (outs.failedRequests ?? 0) + (outs.timeoutRequests ?? 0);
+      if (failed > 0 && inputs.failOn !== "any-failed") {
+        this.#warn(
+          `run ${run.run_id} of collection ${inputs.collectionId} ended "${run.status}" with ${outs.failedRequests ?? 0} failed and ` +
+            `${outs.timeoutRequests ?? 0} timed-out request(s) of ${outs.totalRequests ?? "?"}`,
+        );
+      }
+      if (inputs.failOn === "any-failed") throwIfFailed(outs);
+    }
+    return { id: run.run_id, outs };
+  }
+
+  async #waitForEnd(
+    inputs: CollectionRunInputs,
+    run: Run,
+    createdAt: number | null,
+    reattached: boolean,
+  ): Promise<Run> {
+    const client = this.#getClient();
+    const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const until = Date.now() + inputs.timeoutSeconds * 1000;
+    let delay = this.#options.initialPollMs ?? 500;
+    let current = run;
+    for (;;) {
+      const left = until - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(delay, left));
+      delay = Math.min(delay * 1.5, this.#options.maxPollMs ?? 10_000);
+      current = (await client.runs.get(inputs.collectionId, run.run_id)).data;
+      if (current.status !== "in_progress") return current;
+    }
+    const outs = outputsFrom(inputs, current, createdAt, reattached);
+    const message =
+      `run ${run.run_id} of collection ${inputs.collectionId} did not end within timeoutSeconds (${inputs.timeoutSeconds} s): ` +
+      `${outs.successRequests ?? 0}+${outs.failedRequests ?? 0}+${outs.timeoutRequests ?? 0} of ${outs.totalRequests ?? "?"} requests done. ` +
+      "It keeps running (the API cannot cancel a run); `pulumi up` again waits for this same run";
+    throw new ResourceInitError(message, run.run_id, { ...outs }, [message]);
+  }
+
+  #warn(message: string): void {
+    (this.#options.warn ?? ((m: string) => console.error(`warning: ${m}`)))(message);
+  }
+
+  #getClient(): ScrapingProsClient {
+    if (this.#client) return this.#client;
+    const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
+    if (!settings.apiKey) throw new Error(MISSING_KEY_MESSAGE);
+    this.#client = this.#options.clientFactory
+      ? this.#options.clientFactory(settings)
+      : new ScrapingProsClient({
+          ...settings.clientOptions,
+          apiKey: settings.apiKey,
+          onRetry: (e) =>
+            this.#warn(
+              `${e.method} ${e.path}: attempt ${e.attempt + 1} failed (${e.reason}), retrying in ${e.delayMs} ms`,
+            ),
+        });
+    return this.#client;
+  }
+}
+
+const isUnknown = (v: unknown): boolean => v === UNKNOWN;
+
+/** Validates and normalizes the inputs (defaults applied). Pure, no API call. */
+export function checkCollectionRun(news: Record<string, unknown>): {
+  inputs: Record<string, unknown>;
+  failures: Failure[];
+} {
+  const failures: Failure[] = [];
+  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(news)) if (v !== undefined && k !== "__provider") inputs[k] = v;
+  if (typeof news.__provider === "string") inputs.__provider = news.__provider;
+
+  if (!isUnknown(news.collectionId) && (typeof news.collectionId !== "string" || news.collectionId === "")) {
+    fail("collectionId", "collectionId must be the id of a collection (a non-empty string)");
+  }
+  const wait = news.wait ?? "completed";
+  if (!isUnknown(wait) && wait !== "none" && wait !== "completed") {
+    fail("wait", `wait must be "none" or "completed" (got ${JSON.stringify(wait)})`);
+  }
+  inputs.wait = wait;
+  const timeout = news.timeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS;
+  if (!isUnknown(timeout) && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0)) {
+    fail(
+      "timeoutSeconds",
+      `timeoutSeconds must be a positive number of seconds (got ${JSON.stringify(timeout)})`,
+    );
+  }
+  inputs.timeoutSeconds = timeout;
+  const failOn = news.failOn ?? "none";
+  if (!isUnknown(failOn) && failOn !== "none" && failOn !== "any-failed") {
+    fail("failOn", `failOn must be "none" or "any-failed" (got ${JSON.stringify(failOn)})`);
+  }
+  inputs.failOn = failOn;
+  const cb = news.callbackUrl;
+  if (cb !== undefined && cb !== null && !isUnknown(cb)) {
+    let url: URL | undefined;
+    try {
+      url = typeof cb === "string" ? new URL(cb) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      fail("callbackUrl", `callbackUrl must be an absolute http(s) URL (got ${JSON.stringify(cb)})`);
+    } else if (String(cb).includes("#")) {
+      fail(
+        "callbackUrl",
+        "callbackUrl must not have a #fragment: the provider puts the run's fingerprint there",
+      );
+    }
+  }
+  return { inputs, failures };
+}
+
+/** The fingerprint of this resource's runs: URN, stack scope, collection and triggers. */
+export function runFingerprint(
+  inputs: Pick<CollectionRunInputs, "__urn" | "__scope" | "collectionId" | "triggers">,
+): string {
+  const text =
+    canonicalize([inputs.__urn, inputs.__scope, inputs.collectionId, inputs.triggers ?? null]) ?? "";
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/** `url` with this resource's fingerprint as its fragment. */
+export function withFingerprint(url: string, fingerprint: string): string {
+  return `${url}#${RUN_FINGERPRINT_KEY}=${fingerprint}`;
+}
+
+/** `url` without a fingerprint fragment. */
+export function withoutFingerprint(url: string | null | undefined): string | null {
+  if (url === null || url === undefined) return null;
+  const at = url.indexOf(`#${RUN_FINGERPRINT_KEY}=`);
+  return at < 0 ? url : url.slice(0, at);
+}
+
+/**
+ * This resource's run among `runs` (newest first, as the API lists them): with a callbackUrl, the
+ * one whose `callback_url` carries the fingerprint; without, the newest one carrying no fingerprint
+ * at all, other than `exclude` (the run of the resource being replaced). `since` (epoch seconds)
+ * further restricts to runs created since then.
+ */
+export function pickOwnRun(
+  runs: Run[],
+  inputs: CollectionRunInputs,
+  fingerprint: string,
+  exclude: string | undefined,
+  since: number | undefined,
+): Run | undefined {
+  const recent = (r: Run) => since === undefined || r.created_at == null || r.created_at >= since;
+  if (inputs.callbackUrl !== undefined) {
+    const expected = withFingerprint(inputs.callbackUrl, fingerprint);
+    return runs.find((r) => r.callback_url === expected && recent(r));
+  }
+  return runs.find(
+    (r) =>
+      r.run_id !== exclude &&
+      !(r.callback_url ?? "").includes(`#${RUN_FINGERPRINT_KEY}=`) &&
+      recent(r) &&
+      (since !== undefined || r.status === "in_progress"),
+  );
+}
+
+function throwIfFailed(outs: CollectionRunOutputs): void {
+  const failed = (outs.failedRequests ?? 0) + (outs.timeoutRequests ?? 0);
+  if (outs.status === "in_progress" || failed === 0) return;
+  const message =
+    `run ${outs.runId} of collection ${outs.collectionId} ended "${outs.status}" with ${outs.failedRequests ?? 0} failed and ` +
+    `${outs.timeoutRequests ?? 0} timed-out request(s) of ${outs.totalRequests ?? "?"}, and failOn is "any-failed"`;
+  throw new ResourceInitError(message, outs.runId, { ...outs }, [message]);
+}
+
+const StoredInputs = z.object({
+  collectionId: z.string(),
+  triggers: z.unknown().optional(),
+  wait: z.enum(["none", "completed"]).default("completed"),
+  timeoutSeconds: z.number().positive().default(DEFAULT_RUN_TIMEOUT_SECONDS),
+  callbackUrl: z.string().nullable().optional(),
+  failOn: z.enum(["none", "any-failed"]).default("none"),
+  __urn: z.string().default(""),
+  __scope: z.string().default(""),
+});
+
+function toInputs(props: Record<string, unknown>): CollectionRunInputs {
+  const p = StoredInputs.parse(props);
+  const inputs: CollectionRunInputs = {
+    collectionId: p.collectionId,
+    wait: p.wait,
+    timeoutSeconds: p.timeoutSeconds,
+    failOn: p.failOn,
+    __urn: p.__urn,
+    __scope: p.__scope,
+  };
+  if (p.triggers !== undefined) inputs.triggers = p.triggers;
+  if (typeof p.callbackUrl === "string") inputs.callbackUrl = p.callbackUrl;
+  return inputs;
+}
+
+function declaredOf(inputs: CollectionRunInputs) {
+  const { callbackUrl, ...rest } = inputs;
+  return { ...rest, declaredCallbackUrl: callbackUrl ?? null };
+}
+
+function inputsOfState(outs: CollectionRunOutputs): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {
+    collectionId: outs.collectionId,
+    wait: outs.wait,
+    timeoutSeconds: outs.timeoutSeconds,
+    failOn: outs.failOn,
+    __urn: outs.__urn,
+    __scope: outs.__scope,
+  };
+  if (outs.triggers !== undefined) inputs.triggers = outs.triggers;
+  if (outs.declaredCallbackUrl !== null) inputs.callbackUrl = outs.declaredCallbackUrl;
+  return inputs;
+}
+
+function outputsFrom(
+  inputs: CollectionRunInputs,
+  run: Run,
+  createdAt: number | null,
+  reattached: boolean,
+): CollectionRunOutputs {
+  return {
+    ...declaredOf(inputs),
+    runId: run.run_id,
+    status: run.status,
+    totalRequests: run.total_requests ?? null,
+    successRequests: run.success_requests ?? null,
+    failedRequests: run.failed_requests ?? null,
+    timeoutRequests: run.timeout_requests ?? null,
+    jobIds: run.job_ids ?? [],
+    callbackUrl: withoutFingerprint(run.callback_url),
+    callbackStatus: run.callback_status ?? null,
+    createdAt: run.created_at ?? createdAt,
+    reattached,
+  };
+}
