@@ -146,28 +146,39 @@ suite("e2e: CollectionRun (jobs of 300 ms)", 300, (h) => {
 suite("e2e: CollectionRun (jobs of 1 h, emulator time)", 3_600_000, (h) => {
   const { program, runPosts, runsOf, outputs } = helpers(h);
 
-  it("a SIGKILLed up during the run's creation: the rerun leaves exactly one run", async () => {
-    // Slow jobs: the run is still in progress when the rerun looks for it. No callbackUrl: the
-    // rerun takes the newest in-progress run without a fingerprint.
-    h.emu.addFault({ method: "POST", path: RUN_POST, action: "hold", times: 1 });
-    program({ killed: { triggers: 1, wait: "none" } }, [{ url: "https://example.com/a" }]);
+  it("a SIGKILLed up during the runs' creation: the rerun leaves exactly one run per resource", async () => {
+    // Slow jobs: the runs are still in progress when the rerun looks for them. `hooked` is found by
+    // the fingerprint in its callback URL; `killed` (no callbackUrl) as the newest in-progress run
+    // without a fingerprint.
+    h.emu.addFault({ method: "POST", path: RUN_POST, action: "hold", times: 2 });
+    program(
+      {
+        killed: { triggers: 1, wait: "none" },
+        hooked: { triggers: 1, wait: "none", callbackUrl: "http://127.0.0.1:9/hook" },
+      },
+      [{ url: "https://example.com/a" }],
+    );
     const up = h.stack.spawn(["up", "--yes", "--skip-preview"]);
-    await waitFor("the held run POST", async () => {
+    await waitFor("the held run POSTs", async () => {
       const held = (await (await fetch(`${h.emu.url}/__emulator/held`)).json()) as unknown[];
-      return held.length === 1;
+      return held.length === 2;
     });
     process.kill(-(up.pid as number), "SIGKILL");
     assert.equal((await up.result).signal, "SIGKILL");
     h.emu.release();
     await h.stack.ok(["cancel", "--yes"]);
     const collectionId = h.emu.collections()[0]!.id;
-    assert.equal((await runsOf(collectionId)).length, 1);
+    assert.equal((await runsOf(collectionId)).length, 2);
     await h.stack.up();
     const runs = await runsOf(collectionId);
-    assert.equal(runs.length, 1, `runs: ${JSON.stringify(runs)}`);
+    assert.equal(runs.length, 2, `runs: ${JSON.stringify(runs)}`);
+    assert.equal(runPosts().length, 2);
     const o = await outputs();
-    assert.equal(o.killed!.runId, runs[0]!.run_id);
-    assert.equal(o.killed!.reattached, true);
+    assert.deepEqual([o.killed!.reattached, o.hooked!.reattached], [true, true]);
+    assert.deepEqual([o.killed!.runId, o.hooked!.runId].sort(), runs.map((r) => r.run_id).sort());
+    const hookedRun = runs.find((r) => r.run_id === o.hooked!.runId);
+    assert.match(hookedRun?.callback_url ?? "", /^http:\/\/127\.0\.0\.1:9\/hook#sp-run=[0-9a-f]{16}$/);
+    assert.equal(o.hooked!.callbackUrl, "http://127.0.0.1:9/hook");
   });
 
   it("the wait timeout fails naming the run, which keeps running; the rerun waits for the same run", async () => {

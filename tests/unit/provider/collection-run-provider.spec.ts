@@ -174,6 +174,30 @@ describe("CollectionRunProvider (against the emulator)", () => {
     );
   });
 
+  it("a 500 that started nothing: the runs are checked, then the POST is sent again, once", async () => {
+    const cid = await collection(["https://example.com/a"]);
+    emu.addFault({
+      method: "POST",
+      path: "/v1/async/collections/*/run",
+      action: "status",
+      status: 500,
+      times: 1,
+    });
+    const mark = emu.requests().length;
+    const { id, outs } = await provider().create(inputs(cid));
+    assert.equal(outs.reattached, false);
+    assert.deepEqual(apiCalls(mark), [
+      "GET /c/runs",
+      "POST /c/run",
+      "GET /c/runs",
+      "GET /c/runs",
+      "POST /c/run",
+      `GET /c/runs/${id}`,
+    ]);
+    const { client } = testClient(emu);
+    assert.equal((await client.runs.list(cid)).data.items.length, 1);
+  });
+
   it("the wait timeout fails naming the run; update then waits for the same run", async () => {
     const slow = await startTestEmulator({ jobDurationMs: 60_000 });
     try {
