@@ -101,12 +101,24 @@ describe("CollectionRunProvider (against the emulator)", () => {
 
   it("failOn any-failed fails the deployment and keeps the run recorded", async () => {
     const cid = await collection(["https://example.com/fail"]);
-    await assert.rejects(provider().create(inputs(cid, { failOn: "any-failed" })), (e: unknown) => {
+    const p = provider();
+    let state: Record<string, unknown> = {};
+    let runId = "";
+    await assert.rejects(p.create(inputs(cid, { failOn: "any-failed" })), (e: unknown) => {
       assert.ok(e instanceof ResourceInitError);
       assert.match(e.message, /1 failed/);
       assert.equal((e.properties as { status: string }).status, "completed");
+      state = e.properties;
+      runId = e.id;
       return true;
     });
+    // The rerun (an update of the recorded run) fails the same way, without a call, until failOn changes.
+    const mark = emu.requests().length;
+    await assert.rejects(p.update(runId, state, inputs(cid, { failOn: "any-failed" })), ResourceInitError);
+    const { outs } = await p.update(runId, state, inputs(cid));
+    assert.equal(outs.runId, runId);
+    assert.equal(outs.failOn, "none");
+    assert.equal(emu.requests().length, mark);
   });
 
   it("callbackUrl: sent as the run's callback_url with the fingerprint fragment, reported without it", async () => {
