@@ -71,7 +71,8 @@ describe("client (MockAgent)", () => {
       .reply(503, { detail: "busy" }, { headers: { "retry-after": "1" } });
     pool.intercept({ path: "/v1/async/collections/c1", method: "GET" }).reply(500, "oops");
     pool.intercept({ path: "/v1/async/collections/c1", method: "GET" }).reply(200, { id: "c1", name: "n" });
-    const res = await client().collections.get("c1");
+    // A fixed clock: the wait is computed from the pause's end, which a running clock would shorten.
+    const res = await client({ now: () => 1_000_000 }).collections.get("c1");
     assert.equal(res.attempts, 3);
     assert.deepEqual(sleeps, [1000, 750]);
   });
