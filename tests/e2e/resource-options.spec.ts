@@ -17,42 +17,11 @@ import type { RequestLogEntry } from "../../emulator/request-log";
 import { pulumiBinDir } from "../helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../helpers/emulator";
 import { type CliResult, linkRepoModules, pulumiEnv, spawnPulumi, succeeded } from "../helpers/pulumi";
+import { COLLECTION_TYPE, type StateResource, TSCONFIG } from "../helpers/user-project";
 
 const PROJECT = "acme-scrapers";
-const COLLECTION_TYPE = "pulumi-nodejs:dynamic/scrapingpros:Collection";
 const urnOf = (name: string, typePath = COLLECTION_TYPE) =>
   `urn:pulumi:dev::${PROJECT}::${typePath}::${name}`;
-
-/** The tsconfig.json of Pulumi's `typescript` template. */
-const TSCONFIG = {
-  compilerOptions: {
-    strict: true,
-    outDir: "bin",
-    target: "es2020",
-    module: "commonjs",
-    moduleResolution: "node",
-    sourceMap: true,
-    experimentalDecorators: true,
-    pretty: true,
-    noFallthroughCasesInSwitch: true,
-    noImplicitReturns: true,
-    forceConsistentCasingInFileNames: true,
-    skipLibCheck: true,
-  },
-  files: ["index.ts"],
-};
-
-/** One resource of `pulumi stack export`. */
-interface StateResource {
-  urn: string;
-  type: string;
-  id?: string;
-  parent?: string;
-  provider?: string;
-  protect?: boolean;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-}
 
 /**
  * A TypeScript Pulumi project in a temporary folder (Pulumi.yaml, package.json with `main: index.ts`,

@@ -7,17 +7,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
+import { COLLECTION_TYPE } from "../../sdk/collection";
 import { pulumiBinDir } from "./e2e";
 import { TEST_KEY } from "./emulator";
 import { type CliResult, TestStack } from "./pulumi";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
-/** The Collection's type token. */
-export const COLLECTION_TYPE = "pulumi-nodejs:dynamic/scrapingpros:Collection";
+export { COLLECTION_TYPE };
 
 /** The tsconfig.json of Pulumi's `typescript` template. */
-const TSCONFIG = {
+export const TSCONFIG = {
   compilerOptions: {
     strict: true,
     outDir: "bin",
@@ -41,6 +41,8 @@ export interface StateResource {
   type: string;
   id?: string;
   parent?: string;
+  provider?: string;
+  protect?: boolean;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
 }
