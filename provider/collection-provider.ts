@@ -12,7 +12,7 @@
  */
 
 import { type CheckFailure, checkCollection } from "./check";
-import { ScrapingProsClient } from "./client/client";
+import type { ScrapingProsClient } from "./client/client";
 import { NotFoundError } from "./client/errors";
 import type {
   BlockedUrl,
@@ -20,7 +20,8 @@ import type {
   CreateCollectionBody,
   ScrapeRequest,
 } from "./client/schemas";
-import { type ConfigSource, MISSING_KEY_MESSAGE, type ProviderSettings, resolveSettings } from "./config";
+import type { ConfigSource, ProviderSettings } from "./config";
+import { ConfiguredClient } from "./configured-client";
 import { diffCollection } from "./diff";
 import { canonicalClone, deriveIdempotencyKey } from "./idempotency";
 import { type CollectionInputs, type CollectionOutputs, inputsOf, readState, SCHEMA_VERSION } from "./inputs";
@@ -54,21 +55,23 @@ export class ResourceInitError extends Error {
 
 /** The Collection resource provider. One instance per provider process. */
 export class CollectionProvider {
-  #settings: ProviderSettings | undefined;
   /** Resources this process checked with old state, by URN: a create of one is a replacement. */
   readonly #existing = new Map<string, { generation: number; name: string }>();
-  #client: ScrapingProsClient | undefined;
   readonly #options: CollectionProviderOptions;
+  readonly #api: ConfiguredClient;
 
   constructor(options: CollectionProviderOptions = {}) {
     this.#options = options;
+    this.#api = new ConfiguredClient({
+      clientFactory: options.clientFactory,
+      env: options.env,
+      warn: (m) => this.#warn(m),
+    });
   }
 
   /** Receives the stack config from the engine (`scrapingpros:*`). */
   async configure(req: { config: ConfigSource }): Promise<void> {
-    this.#settings = resolveSettings(req.config, this.#options.env ?? process.env);
-    await this.#client?.close();
-    this.#client = undefined;
+    await this.#api.configure(req.config);
   }
 
   async check(
@@ -238,20 +241,7 @@ export class CollectionProvider {
   }
 
   #getClient(): ScrapingProsClient {
-    if (this.#client) return this.#client;
-    const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
-    if (!settings.apiKey) throw new Error(MISSING_KEY_MESSAGE);
-    this.#client = this.#options.clientFactory
-      ? this.#options.clientFactory(settings)
-      : new ScrapingProsClient({
-          ...settings.clientOptions,
-          apiKey: settings.apiKey,
-          onRetry: (e) =>
-            this.#warn(
-              `${e.method} ${e.path}: attempt ${e.attempt + 1} failed (${e.reason}), retrying in ${e.delayMs} ms`,
-            ),
-        });
-    return this.#client;
+    return this.#api.get();
   }
 }
 

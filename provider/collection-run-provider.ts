@@ -18,16 +18,18 @@
  * newest in-progress run without any fingerprint, and not the run this resource replaces, is taken
  * as this resource's (documented in the README).
  */
+
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
 import { UNKNOWN } from "./check";
-import { ScrapingProsClient } from "./client/client";
+import type { ScrapingProsClient } from "./client/client";
 import { ApiConnectionError, ApiError, NotFoundError } from "./client/errors";
 import { path } from "./client/path";
 import { Run, RunList } from "./client/schemas";
 import { ResourceInitError, type Warn } from "./collection-provider";
-import { type ConfigSource, MISSING_KEY_MESSAGE, type ProviderSettings, resolveSettings } from "./config";
+import type { ConfigSource, ProviderSettings } from "./config";
+import { ConfiguredClient } from "./configured-client";
 import { sameJson } from "./diff";
 
 /** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
@@ -88,21 +90,23 @@ type Failure = { property: string; reason: string };
 
 /** The CollectionRun resource provider. One instance per provider process. */
 export class CollectionRunProvider {
-  #settings: ProviderSettings | undefined;
-  #client: ScrapingProsClient | undefined;
   readonly #options: CollectionRunProviderOptions;
+  readonly #api: ConfiguredClient;
   /** Runs of resources this process checked with old state, by URN: a replacement must not re-attach to them. */
   readonly #previousRuns = new Map<string, string>();
 
   constructor(options: CollectionRunProviderOptions = {}) {
     this.#options = options;
+    this.#api = new ConfiguredClient({
+      clientFactory: options.clientFactory,
+      env: options.env,
+      warn: (m) => this.#warn(m),
+    });
   }
 
   /** Receives the stack config from the engine (`scrapingpros:*`). */
   async configure(req: { config: ConfigSource }): Promise<void> {
-    this.#settings = resolveSettings(req.config, this.#options.env ?? process.env);
-    await this.#client?.close();
-    this.#client = undefined;
+    await this.#api.configure(req.config);
   }
 
   async check(
@@ -288,20 +292,7 @@ export class CollectionRunProvider {
   }
 
   #getClient(): ScrapingProsClient {
-    if (this.#client) return this.#client;
-    const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
-    if (!settings.apiKey) throw new Error(MISSING_KEY_MESSAGE);
-    this.#client = this.#options.clientFactory
-      ? this.#options.clientFactory(settings)
-      : new ScrapingProsClient({
-          ...settings.clientOptions,
-          apiKey: settings.apiKey,
-          onRetry: (e) =>
-            this.#warn(
-              `${e.method} ${e.path}: attempt ${e.attempt + 1} failed (${e.reason}), retrying in ${e.delayMs} ms`,
-            ),
-        });
-    return this.#client;
+    return this.#api.get();
   }
 }
 
