@@ -177,7 +177,9 @@ export class CollectionProvider {
   ): Promise<{ id: string; outs: CollectionOutputs }> {
     const res = await this.#getClient().collections.update(id, updateBody(inputs), call());
     this.#warn(
-      `collection ${id} (${inputs.name}): adopted an existing collection by ${by} and applied the declared requests`,
+      `collection ${id} (${inputs.name}): adopted an existing collection by ${by} and applied the declared requests; ` +
+        "its callback URL cannot be read or changed through the API, so make sure it is the declared " +
+        `callbackUrl (${inputs.callbackUrl ?? "none"})`,
     );
     const outs = outputsFrom(inputs, res.data, createdAt, true);
     throwIfBlocked(res.data, outs, inputs.requests);

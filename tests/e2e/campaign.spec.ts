@@ -16,7 +16,8 @@ const diverged = (records: DeploymentRecord[]): string =>
 
 describe("e2e: fault campaign (issue 8, item 4)", () => {
   it("seed 8, 10 deployments: no duplicate, no divergence, no process left, every rerun converged", async function () {
-    this.timeout(300_000);
+    // A bound against hangs, not a speed target (that is the benchmark's): a loaded machine needs more.
+    this.timeout(1_200_000);
     const lines: string[] = [];
     const result = await runCampaign({ deployments: 10, seed: 8, log: (l) => lines.push(l) });
     assert.equal(result.records.length, 10);
