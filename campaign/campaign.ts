@@ -21,6 +21,7 @@ import { pulumiBinDir } from "../tests/helpers/e2e";
 import { TEST_KEY } from "../tests/helpers/emulator";
 import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { type CliResult, TestStack } from "../tests/helpers/pulumi";
+import { TSCONFIG } from "../tests/helpers/user-project";
 import { EmulatorProcess, type FaultSpec, killEmulatorsNow, type LoggedRequest } from "./emulator-process";
 import {
   applyRandomEdit,
@@ -109,18 +110,6 @@ export function abortNow(): void {
 }
 const MAX_RERUNS = 3;
 const UP = ["up", "--yes", "--skip-preview"];
-
-const TSCONFIG = {
-  compilerOptions: {
-    strict: true,
-    outDir: "bin",
-    target: "es2020",
-    module: "commonjs",
-    moduleResolution: "node",
-    skipLibCheck: true,
-  },
-  files: ["index.ts"],
-};
 
 /** A campaign worker's stack: a TypeScript or CommonJS project whose source the campaign writes. */
 class CampaignStack extends TestStack {

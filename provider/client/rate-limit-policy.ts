@@ -8,7 +8,7 @@
  * per round trip: a throttled attempt that was sent before the last decrease says nothing new),
  * grown by one after `growAfter` answered attempts in a row, within `[minConcurrency, maxConcurrency]`.
  */
-import { type AttemptFailure, parseRetryAfterMs, type RetryOptions } from "./retry-policy";
+import { type AttemptFailure, parseRetryAfterMs, type RetryOptions, retryDelayMs } from "./retry-policy";
 
 /** Bounds of the shared concurrency. Every field has a default in {@link DEFAULT_RATE_LIMIT}. */
 export interface RateLimitOptions {
@@ -79,12 +79,8 @@ export function throttlePauseMs(
   random: number,
   nowMs: number,
 ): number {
-  if (failure.kind === "status") {
-    const hinted = parseRetryAfterMs(failure.retryAfter, nowMs);
-    if (hinted !== undefined) return Math.min(hinted, opts.maxRetryAfterMs);
-  }
-  const base = Math.min(opts.initialDelayMs * 2 ** Math.min(streak, 30), opts.maxDelayMs);
-  return Math.round(base * (0.5 + random / 2));
+  // The same wait as a retry's, over the streak (bounded so 2 ** streak stays finite).
+  return retryDelayMs(failure, Math.min(streak, 30), opts, random, nowMs);
 }
 
 /** The state after `event`. Never mutates `state`. */

@@ -84,7 +84,7 @@ export function parseRetryAfterMs(value: string | undefined, nowMs: number): num
 export function retryDelayMs(
   failure: AttemptFailure,
   attempt: number,
-  opts: RetryOptions,
+  opts: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs" | "maxRetryAfterMs">,
   random: number,
   nowMs: number,
 ): number {
