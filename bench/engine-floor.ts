@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { pulumiBinDir } from "../tests/helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../tests/helpers/emulator";
-import { kindOf, processesWithEnv } from "../tests/helpers/processes";
+import { kindOf, type ProcessKind, processesWithEnv } from "../tests/helpers/processes";
 import { type ProgramSpec, TestStack } from "../tests/helpers/pulumi";
 
 export const OPERATIONS = ["create", "preview", "update", "refresh"] as const;
@@ -28,6 +28,12 @@ export interface EngineFloorResult {
   /** Wall time of each operation, ms. */
   collections: Record<Operation, number>;
   floor: Record<Operation, number>;
+  /**
+   * CPU time (user + system, ms) of each operation's processes by kind (the CLI's engine, the language
+   * host, the program, the dynamic provider), sampled from `/proc` every 100 ms: where the time goes.
+   */
+  collectionsCpu: Record<Operation, Partial<Record<ProcessKind, number>>>;
+  floorCpu: Record<Operation, Partial<Record<ProcessKind, number>>>;
   /** Peak RSS of the collections' dynamic-provider process during create, bytes (0 when not seen). */
   providerPeakRssBytes: number;
   /** Collections the emulator holds after the runs (must equal the count). */
@@ -73,11 +79,47 @@ function spec(count: number, perCollection: number, version: number): ProgramSpe
   return out;
 }
 
-/** Runs `pulumi <args>` and returns its wall time; throws with the output when it fails. */
-async function timed(stack: TestStack, args: string[]): Promise<number> {
+const MARK_VAR = "SP_BENCH_MARK";
+const TICK_MS = 1000 / 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
+
+/** The CPU time (ms) of one process so far, from `/proc/<pid>/stat` (utime + stime). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `pulumi <args>` and returns its wall time and the CPU time of its processes by kind (the last
+ * sample of each process, every 100 ms); throws with the output when it fails.
+ */
+async function timed(
+  stack: TestStack,
+  args: string[],
+): Promise<{ ms: number; cpu: Partial<Record<ProcessKind, number>> }> {
+  const mark = stack.env[MARK_VAR] as string;
+  const last = new Map<number, { kind: ProcessKind; ms: number }>();
+  const sample = (): void => {
+    for (const p of processesWithEnv(MARK_VAR, mark)) {
+      const ms = cpuMs(p.pid);
+      if (ms !== undefined) last.set(p.pid, { kind: kindOf(p), ms });
+    }
+  };
+  const timer = setInterval(sample, 100);
   const started = performance.now();
-  await stack.ok(args);
-  return Math.round(performance.now() - started);
+  try {
+    await stack.ok(args);
+  } finally {
+    clearInterval(timer);
+  }
+  const ms = Math.round(performance.now() - started);
+  const cpu: Partial<Record<ProcessKind, number>> = {};
+  for (const { kind, ms: t } of last.values()) cpu[kind] = Math.round((cpu[kind] ?? 0) + t);
+  return { ms, cpu };
 }
 
 /** Samples the peak RSS (VmHWM) of the dynamic-provider processes carrying `mark` until stopped. */
@@ -109,7 +151,11 @@ async function runOperations(
   count: number,
   perCollection: number,
   onCreate?: () => () => number,
-): Promise<{ times: Record<Operation, number>; peak: number }> {
+): Promise<{
+  times: Record<Operation, number>;
+  cpu: Record<Operation, Partial<Record<ProcessKind, number>>>;
+  peak: number;
+}> {
   fs.writeFileSync(path.join(stack.projectDir, "index.js"), program);
   stack.setProgram(spec(count, perCollection, 1));
   const stop = onCreate?.();
@@ -119,22 +165,26 @@ async function runOperations(
   stack.setProgram(spec(count, perCollection, 2));
   const update = await timed(stack, ["up", "--yes", "--skip-preview"]);
   const refresh = await timed(stack, ["refresh", "--yes", "--skip-preview"]);
-  return { times: { create, preview, update, refresh }, peak };
+  return {
+    times: { create: create.ms, preview: preview.ms, update: update.ms, refresh: refresh.ms },
+    cpu: { create: create.cpu, preview: preview.cpu, update: update.cpu, refresh: refresh.cpu },
+    peak,
+  };
 }
 
 /** Measures the collections and the floor at `count`. */
 export async function benchEngineFloor(count = 1000, requestsPerCollection = 5): Promise<EngineFloorResult> {
   const binDir = pulumiBinDir();
-  const markVar = "SP_BENCH_MARK";
   const emu = await startTestEmulator();
   const ours = new TestStack(binDir, "bench");
   const floor = new TestStack(binDir, "floor");
   try {
     const mark = randomUUID();
-    ours.env[markVar] = mark;
+    ours.env[MARK_VAR] = mark;
+    floor.env[MARK_VAR] = randomUUID();
     await ours.init(emu.url, TEST_KEY);
     const collections = await runOperations(ours, COLLECTIONS_PROGRAM, count, requestsPerCollection, () =>
-      sampleProviderRss(markVar, mark),
+      sampleProviderRss(MARK_VAR, mark),
     );
     await floor.ok(["stack", "init", "floor"]);
     const noop = await runOperations(floor, FLOOR_PROGRAM, count, requestsPerCollection);
@@ -143,6 +193,8 @@ export async function benchEngineFloor(count = 1000, requestsPerCollection = 5):
       requestsPerCollection,
       collections: collections.times,
       floor: noop.times,
+      collectionsCpu: collections.cpu,
+      floorCpu: noop.cpu,
       providerPeakRssBytes: collections.peak,
       stored: emu.collections().length,
     };
@@ -172,6 +224,31 @@ export function engineFloorTable(results: EngineFloorResult[]): string {
   return lines.join("\n");
 }
 
+const KINDS: ProcessKind[] = ["cli", "language-host", "program", "dynamic-provider", "launcher", "other"];
+
+/**
+ * Where the time goes: for each count and operation, the CPU seconds of each process kind, ours and
+ * the floor's (`ours / floor`), and the wall times. A kind that neither used is left out.
+ */
+export function engineFloorCpuTable(results: EngineFloorResult[]): string {
+  const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)}`;
+  const lines = [
+    `| collections | operation | wall s (ours / floor) | ${KINDS.map((k) => `${k} CPU s`).join(" | ")} |`,
+    `|---|---|---|${KINDS.map(() => "---").join("|")}|`,
+  ];
+  for (const r of results) {
+    for (const o of OPERATIONS) {
+      const cells = KINDS.map((k) =>
+        r.collectionsCpu[o][k] === undefined && r.floorCpu[o][k] === undefined
+          ? "-"
+          : `${s(r.collectionsCpu[o][k])} / ${s(r.floorCpu[o][k])}`,
+      );
+      lines.push(`| ${r.count} | ${o} | ${s(r.collections[o])} / ${s(r.floor[o])} | ${cells.join(" | ")} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
 if (require.main === module) {
   const { values } = parseArgs({
     options: { counts: { type: "string", default: "1000" }, requests: { type: "string", default: "5" } },
@@ -188,7 +265,7 @@ if (require.main === module) {
       process.stdout.write(`${JSON.stringify(r)}\n`);
       results.push(r);
     }
-    process.stdout.write(`${engineFloorTable(results)}\n`);
+    process.stdout.write(`${engineFloorTable(results)}\n\n${engineFloorCpuTable(results)}\n`);
   })().catch((error: unknown) => {
     process.stderr.write(`${String(error)}\n`);
     process.exit(1);

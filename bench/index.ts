@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import type { CheckDiffResult } from "./check-diff";
 import { benchEmulatorCreates } from "./emulator-creates";
-import { benchEngineFloor, engineFloorTable } from "./engine-floor";
+import { benchEngineFloor, engineFloorCpuTable, engineFloorTable } from "./engine-floor";
 import { benchProviderSize } from "./provider-size";
 import { benchRateLimitedUp, rateLimitedUpArgs } from "./rate-limited-up";
 
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     lines.push(`  WRONG: collections created ${collections.join(", ")}`);
   // `pulumi up` of N collections against N no-op dynamic resources (the engine's floor), for create,
   // no-change preview, update and refresh: about 10 minutes at 1,000 on 2 cores.
-  lines.push(engineFloorTable([await benchEngineFloor(1000)]));
+  const engine = [await benchEngineFloor(1000)];
+  lines.push(engineFloorTable(engine), "", engineFloorCpuTable(engine));
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

@@ -52,9 +52,11 @@ export class EmulatorProcess {
   #port = 0;
   url = "";
 
+  /** `extraArgs` go to the emulator's command line as given, e.g. `["--rate-limit", "4/1"]`. */
   constructor(
     readonly dataPath: string,
     readonly apiKey: string,
+    readonly extraArgs: readonly string[] = [],
   ) {}
 
   /** Starts the process (on the port of the previous start, if any) and waits for it to listen. */
@@ -72,6 +74,7 @@ export class EmulatorProcess {
         "--job-duration-ms",
         "0",
         "--quiet",
+        ...this.extraArgs,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );

@@ -1,14 +1,18 @@
 /**
  * `npm run campaign -- --deployments N --seed S [--workers W]`: the fault campaign of issue 8.
+ * `npm run campaign -- --stages --deployments N --seed S [--rate-limit R/S]`: the per-stage example's
+ * three stacks deployed concurrently (Automation API) against one rate-limited emulator account.
  * Prints a line per deployment, then the table per fault kind; exits 1 when any deployment left a
  * duplicate, a divergence or a process behind.
  */
 import { parseArgs } from "node:util";
 import { abortNow, runCampaign } from "./campaign";
+import { abortStagesNow, runStagesCampaign } from "./stages";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     abortNow();
+    abortStagesNow();
     process.exit(130);
   });
 }
@@ -19,6 +23,8 @@ async function main(): Promise<void> {
       deployments: { type: "string", default: "20" },
       seed: { type: "string", default: "1" },
       workers: { type: "string", default: "1" },
+      stages: { type: "boolean", default: false },
+      "rate-limit": { type: "string", default: "1/1" },
     },
     strict: true,
   });
@@ -34,6 +40,21 @@ async function main(): Promise<void> {
       throw new Error(`${flag} must be an integer`);
   }
   const started = Date.now();
+  if (values.stages) {
+    const stages = await runStagesCampaign({
+      deployments,
+      seed,
+      rateLimit: values["rate-limit"],
+      log: (l) => process.stdout.write(`${l}\n`),
+    });
+    process.stdout.write(
+      `\nstages campaign: ${deployments} deployments of dev, staging and prod at once, seed ${seed}, ` +
+        `rate limit ${values["rate-limit"]}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${stages.table}\n` +
+        `duplicates ${stages.duplicates}, divergences ${stages.divergences}, processes left ${stages.leftover}\n`,
+    );
+    if (stages.duplicates + stages.divergences + stages.leftover > 0) process.exitCode = 1;
+    return;
+  }
   const result = await runCampaign({
     deployments,
     seed,

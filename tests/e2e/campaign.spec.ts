@@ -6,6 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { type DeploymentRecord, runCampaign } from "../../campaign/campaign";
+import { runStagesCampaign } from "../../campaign/stages";
 
 /** Lines of the records that diverged, for the failure message. */
 const diverged = (records: DeploymentRecord[]): string =>
@@ -64,6 +65,28 @@ describe("e2e: fault campaign (issue 8, item 4)", () => {
     assert.ok(
       record?.divergences.some((d) => /duplicate: .*intruder/.test(d)),
       diverged(result.records),
+    );
+  });
+
+  it("stages, seed 2, 4 deployments: dev, staging and prod at once against one rate-limited account (item 5)", async function () {
+    this.timeout(1_200_000);
+    const lines: string[] = [];
+    const result = await runStagesCampaign({
+      deployments: 4,
+      seed: 2,
+      rateLimit: "1/1",
+      log: (l) => lines.push(l),
+    });
+    const why = `${result.table}\n${lines.join("\n")}`;
+    assert.equal(result.records.length, 4);
+    assert.equal(result.duplicates, 0, why);
+    assert.equal(result.divergences, 0, why);
+    assert.equal(result.leftover, 0, why);
+    // The slice meets the account's limit and kills one stage's CLI mid-deployment.
+    assert.ok(result.records.reduce((a, r) => a + r.throttled, 0) > 0, why);
+    assert.ok(
+      result.records.some((r) => r.fault.startsWith("kill") && r.triggered && r.reruns > 0),
+      why,
     );
   });
 });
