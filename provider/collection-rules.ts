@@ -54,13 +54,14 @@ const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 const PARSE = { reportInput: true } as const;
 
 /** `schema`, or (in check mode) the unknown marker, which no rule can judge yet. */
-function known<T extends z.ZodType>(schema: T, mode: Mode): z.ZodType {
+function known<T extends z.ZodType>(schema: T, mode: Mode): T {
   if (!mode.unknowns) return schema;
+  // typed as `schema` for the file's type; in check mode only the issues are used
   return z.any().superRefine((v, ctx) => {
     if (isUnknown(v)) return;
     const r = schema.safeParse(v, PARSE);
     if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, input: v } as never);
-  });
+  }) as unknown as T;
 }
 
 const typeError = (message: string, requiredMessage = message) => ({
