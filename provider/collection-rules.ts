@@ -237,6 +237,52 @@ export const CollectionFileSchema = z
     description: "One ScrapingPros collection, as a file of a pulumi-scrapingpros CollectionSet.",
   });
 
+/**
+ * The shape of one stage's overlay file: the fields it changes, each optional; `null` removes
+ * `name` or `callbackUrl` from the base file (JSON Merge Patch). A stage-only collection (an overlay
+ * file with no base file) must be a whole collection file: the loader checks that.
+ */
+export const CollectionOverlaySchema = z
+  .strictObject(
+    {
+      $schema: z
+        .string()
+        .optional()
+        .meta({ description: "The JSON Schema of this file, for editors. Ignored." }),
+      name: nameRules.nullable().optional(),
+      callbackUrl: callbackUrlRules.nullable().optional(),
+      requests: requestsRules(FILE_MODE)
+        .optional()
+        .meta({ description: "This stage's requests: the whole list, replacing the base file's." }),
+    },
+    typeError("must be a mapping of the fields it changes"),
+  )
+  .meta({
+    title: "ScrapingPros collection overlay",
+    description: "The fields one stage changes in the collection file of the same name (JSON Merge Patch).",
+  });
+
+/**
+ * The JSON Schemas (draft 2020-12) of a collection file and of an overlay file, generated from
+ * the zod shapes above. They judge shapes only: the URL rules and duplicate requests are the
+ * validator's (an editor accepts `ftp://x` as a string; `validate` and `check` do not).
+ */
+export function collectionJsonSchemas(): {
+  collection: Record<string, unknown>;
+  overlay: Record<string, unknown>;
+} {
+  return {
+    collection: z.toJSONSchema(CollectionFileSchema, { io: "input", target: "draft-2020-12" }) as Record<
+      string,
+      unknown
+    >,
+    overlay: z.toJSONSchema(CollectionOverlaySchema, { io: "input", target: "draft-2020-12" }) as Record<
+      string,
+      unknown
+    >,
+  };
+}
+
 /** What a valid collection file holds. */
 export type CollectionFile = z.infer<typeof CollectionFileSchema>;
 

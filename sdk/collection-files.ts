@@ -145,7 +145,10 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
       file,
       ...pos,
       path: "",
-      message: firstLine(e.message),
+      message:
+        e.code === "DUPLICATE_KEY"
+          ? `key ${JSON.stringify(text.slice(e.pos[0], e.pos[1]).trim())} appears more than once in this mapping`
+          : firstLine(e.message),
       code: YAML_CODES[e.code] ?? syntax,
     });
   }
