@@ -101,7 +101,7 @@ function requestRules(mode: Mode) {
           url: z
             .string(typeError("must be a string", "is required"))
             .superRefine((url, ctx) => {
-              if (isUnknown(url)) return;
+              if (mode.unknowns && isUnknown(url)) return;
               const p = checkRequestUrl(url);
               if (p) ctx.addIssue({ code: "custom", ...issue(`${p.message} (${p.reason})`, p.reason) });
             })
@@ -189,7 +189,6 @@ const nameRules = z
 const callbackUrlRules = z
   .string(typeError("must be a string"))
   .superRefine((raw, ctx) => {
-    if (isUnknown(raw)) return;
     let parsed: URL;
     try {
       parsed = new URL(raw);

@@ -147,7 +147,7 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
       path: "",
       message:
         e.code === "DUPLICATE_KEY"
-          ? `key ${JSON.stringify(text.slice(e.pos[0], e.pos[1]).trim())} appears more than once in this mapping`
+          ? `key ${JSON.stringify(keyAt(text, e.pos[0]))} appears more than once in this mapping`
           : firstLine(e.message),
       code: YAML_CODES[e.code] ?? syntax,
     });
@@ -168,7 +168,8 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
     } catch (e) {
       const m = /position (\d+)/.exec((e as Error).message);
       return fail(
-        `is not valid JSON: ${firstLine((e as Error).message)}`,
+        // the position is given as line:column; Node versions word the offset differently
+        `is not valid JSON: ${firstLine((e as Error).message).replace(/,? (in JSON )?at position \d+.*$/, "")}`,
         "json_syntax",
         m ? posOf(Number(m[1])) : at1,
       );
@@ -198,6 +199,12 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
     return posOf(offset);
   };
   return { file, value, locate, problems };
+}
+
+/** The key written at `offset` (the parser marks only its first character). */
+function keyAt(text: string, offset: number): string {
+  const line = text.slice(offset).split(/\r?\n/)[0] ?? "";
+  return (line.split(/:(?:\s|$)/)[0] ?? line).trim();
 }
 
 function firstLine(message: string): string {
