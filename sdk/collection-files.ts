@@ -16,7 +16,7 @@ import {
   parseAllDocuments,
   type YAMLError,
 } from "yaml";
-import { type CollectionFile, collectionFileProblems } from "../provider/collection-rules";
+import { type CollectionFile, collectionFileProblems, type RuleProblem } from "../provider/collection-rules";
 
 /** The file extensions a collection file may have. */
 export const COLLECTION_FILE_EXTENSIONS = [".yaml", ".yml", ".json"] as const;
@@ -293,7 +293,8 @@ function holds(value: unknown, segments: readonly (string | number)[]): boolean 
  * Loads and validates every collection file of `directory`, merged with the files of `overlays`
  * of the same key (`overlays/tours.yaml` changes `directory/tours.yaml`; a key with no base file is a
  * collection of that stage only). Every file is read and every problem collected: nothing is
- * returned half-checked. Two files with the same key (`a.yaml` and `a.json`) are an error.
+ * returned half-checked. A base file must be valid on its own too, even where an overlay replaces
+ * the invalid field: a stage without overlays deploys it as it is. Two files with the same key (`a.yaml` and `a.json`) are an error.
  */
 export function loadCollectionFiles(options: LoadOptions): LoadResult {
   const cwd = options.cwd ?? process.cwd();
@@ -353,16 +354,26 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
       continue;
     }
     const value = base && overlay ? mergeOverlay(base.value, overlay.value) : (base ?? overlay)?.value;
-    const found = collectionFileProblems(value);
-    for (const p of found) {
-      const source = overlay && (!base || holds(overlay.value, p.segments)) ? overlay : (base as ParsedFile);
-      problems.push({
+    const found: FileProblem[] = [];
+    const report = (source: ParsedFile, p: RuleProblem) =>
+      found.push({
         file: source.file,
         ...source.locate(p.segments, p.code === "unknown_field"),
         path: p.path,
         message: p.message,
         code: p.code,
       });
+    for (const p of collectionFileProblems(value)) {
+      report(overlay && (!base || holds(overlay.value, p.segments)) ? overlay : (base as ParsedFile), p);
+    }
+    // The base file is a stage of its own (a stack without overlays deploys it): a field an
+    // overlay replaces must still be valid in the base file.
+    if (base && overlay) for (const p of collectionFileProblems(base.value)) report(base, p);
+    const lines = new Set<string>();
+    for (const p of found) {
+      const line = formatFileProblem(p);
+      if (!lines.has(line)) problems.push(p);
+      lines.add(line);
     }
     if (found.length > 0) continue;
     const spec = value as CollectionFile;

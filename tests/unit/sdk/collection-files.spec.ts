@@ -284,6 +284,19 @@ describe("overlays", () => {
     ]);
   });
 
+  it("a base file must be valid on its own, even where the stage's overlay replaces the bad field", () => {
+    const r = load(
+      {
+        "collections/t.yaml": "requests:\n  - url: ftp://example.com/\n",
+        "stages/dev/t.yaml": OK,
+      },
+      { overlays: "stages/dev" },
+    );
+    assert.deepEqual(lines(r.problems), [
+      "collections/t.yaml:2:10 requests[0].url: must use http or https, not ftp (invalid_protocol)",
+    ]);
+  });
+
   it("an overlay's null removes the base's name: the collection gets a derived name in that stage", () => {
     const r = load(
       { "collections/t.yaml": `name: t\n${OK}`, "stages/dev/t.json": '{"name": null}' },
