@@ -36,8 +36,11 @@ export interface StageSummary {
 
 /** Where the CLI writes, and from where relative paths start (injectable for tests). */
 export interface CliIo {
+  /** Writes to standard output: the problems, the JSON report, the annotations, the summary. */
   stdout: (text: string) => void;
+  /** Writes to standard error: usage errors and the closing one-line verdict of the human format. */
   stderr: (text: string) => void;
+  /** The directory relative paths (arguments and messages) start from. */
   cwd: string;
 }
 

@@ -64,6 +64,16 @@ describe("collection files", () => {
     assert.deepEqual(r.collections[1]?.spec.requests, [{ url: "https://example.com/n", wait_until: "load" }]);
   });
 
+  it("JSON files: tab indentation and escapes are fine (JSON is not YAML's block style); positions still point", () => {
+    const r = load({
+      "collections/tabs.json":
+        '{\n\t"requests": [\n\t\t{"url": "https://example.com/caf\\u00e9"},\n\t\t{"url": "ftp://x"}\n\t]\n}\n',
+    });
+    assert.deepEqual(lines(r.problems), [
+      "collections/tabs.json:4:11 requests[1].url: must use http or https, not ftp (invalid_protocol)",
+    ]);
+  });
+
   it("reports a bad URL with file, line, column, property path, reason and code", () => {
     const r = load({
       "collections/tours.yaml":
