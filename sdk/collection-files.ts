@@ -161,7 +161,13 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
       posOf(second),
     );
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // e.g. an alias bomb: too many aliases to resolve
+    return fail(firstLine((e as Error).message), "yaml_syntax");
+  }
   if (file.endsWith(".json")) {
     try {
       JSON.parse(text);
@@ -178,7 +184,7 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
   const locate = (segments: readonly (string | number)[], atKey = false) => {
     let node: unknown = doc.contents;
     let offset = (node as Node | null)?.range?.[0] ?? 0;
-    for (const seg of segments) {
+    for (const [i, seg] of segments.entries()) {
       if (isMap(node)) {
         const pair = node.items.find(
           (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
@@ -186,7 +192,7 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
         if (!pair) break;
         const key = pair.key as Node;
         offset = key.range?.[0] ?? offset;
-        if (atKey && seg === segments[segments.length - 1]) break;
+        if (atKey && i === segments.length - 1) break;
         const v = pair.value as Node | null;
         // an empty value (`name:`) has no position of its own: point at its key
         if (v?.range && !(isScalar(v) && v.value === null && v.range[0] === v.range[1])) offset = v.range[0];

@@ -158,10 +158,12 @@ describe("collection files", () => {
       "collections/two.yaml": `${OK}---\n${OK}`,
       "collections/bad.json": '{"requests": [],}\n',
       "collections/missing.yaml": "name: x\n",
+      "collections/bomb.yaml": `a: &a [x, x]\nb: &b [${"*a, ".repeat(10)}*a]\nc: [${"*b, ".repeat(10)}*b]\nrequests: []\n`,
     });
     const got = lines(r.problems);
     assert.deepEqual(got, [
       "collections/bad.json:1:17 is not valid JSON: Expected double-quoted property name (json_syntax)",
+      ...got.filter((l) => l.startsWith("collections/bomb.yaml")),
       "collections/comment.yaml:1:1 is empty: a collection file needs at least `requests:` (use `requests: []` for none) (empty_file)",
       'collections/dupkey.yaml:3:1 key "name" appears more than once in this mapping (duplicate_key)',
       "collections/empty.yaml:1:1 is empty: a collection file needs at least `requests:` (use `requests: []` for none) (empty_file)",
@@ -172,6 +174,12 @@ describe("collection files", () => {
       "collections/tabs.yaml:2:1 Tabs are not allowed as indentation (tab_indentation)",
       "collections/two.yaml:3:1 holds 2 documents: one collection per file (multiple_documents)",
     ]);
+    assert.deepEqual(
+      got.filter((l) => l.startsWith("collections/bomb.yaml")),
+      [
+        "collections/bomb.yaml:1:1 Excessive alias count indicates a resource exhaustion attack (yaml_syntax)",
+      ],
+    );
     const syntax = got.filter((l) => l.startsWith("collections/syntax.yaml"));
     assert.ok(
       syntax.length > 0 &&
