@@ -1,3 +1,4 @@
+export type { CollectionFile, RuleCode } from "../provider/collection-rules";
 export * from "./collection";
 export {
   COLLECTION_FILE_EXTENSIONS,
@@ -9,6 +10,7 @@ export {
   listCollectionFiles,
   loadCollectionFiles,
   mergeOverlay,
+  type ParsedFile,
   parseCollectionFile,
 } from "./collection-files";
 export {

@@ -213,5 +213,25 @@ describe("e2e: gitops example (CollectionSet, per-stage overlays, validate CLI) 
       /^::error file=collections\/tours\.yaml,line=11,col=10,title=requests\[2\]\.url \(invalid_protocol\)::/m,
     );
     assert.equal(gh.stdout.trim().split("\n").length, 8);
+
+    // the pull request is fixed by dropping the bad files; deleting a file is one delete from the stack
+    for (const f of [
+      "typo.yaml",
+      "tabs.yaml",
+      "dup.yaml",
+      "list.yaml",
+      "empty.yaml",
+      "latin1.yaml",
+      "broken.json",
+      "news.yaml",
+    ]) {
+      fs.rmSync(p.file("collections", f));
+    }
+    write(
+      "collections/tours.yaml",
+      fs.readFileSync(p.file("collections/tours.yaml"), "utf8").replace("ftp://", "https://"),
+    );
+    assert.deepEqual(changesOf(await p.preview("dev")), { delete: 1 });
+    assert.equal(dev.requests().length, devCalls);
   });
 });
