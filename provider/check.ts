@@ -2,10 +2,16 @@
  * `check`: validates a Collection's inputs before any API call and fills in the derived name.
  * Each failure names the property path (`requests[3].url`) and the reason. Pure.
  */
+import {
+  callbackUrlProblems,
+  nameProblems,
+  type RuleProblem,
+  requestsProblems,
+  UNKNOWN,
+} from "./collection-rules";
 import { parsePropertyPath } from "./diff";
 import { deriveAutoName } from "./idempotency";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
-import { checkRequestUrl } from "./url-rules";
 
 /** One problem with an input, as the engine reports it. */
 export interface CheckFailure {
@@ -13,8 +19,7 @@ export interface CheckFailure {
   reason: string;
 }
 
-/** Pulumi's marker for a value not known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 const TOP_LEVEL = new Set([
   "name",
@@ -24,11 +29,8 @@ const TOP_LEVEL = new Set([
   "adoptId",
   ...INTERNAL_INPUTS,
 ]);
-const MAX_CUSTOM_ID = 255;
 
 const isUnknown = (v: unknown): boolean => v === UNKNOWN;
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Validates `news` and returns the inputs to store. `name` is derived from the URN when absent.
@@ -47,6 +49,10 @@ export function checkCollection(
 } {
   const failures: CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
+  // the shapes and the URL rules are the ones of collection-rules.ts, which the file loader shares
+  const failAll = (problems: RuleProblem[]) => {
+    for (const p of problems) fail(p.path, p.message);
+  };
 
   for (const key of Object.keys(news)) {
     if (!TOP_LEVEL.has(key) && key !== "autoNamed") fail(key, "is not a Collection property");
@@ -100,25 +106,12 @@ export function checkCollection(
     }
     inputs.autoNamed = true;
   } else if (!isUnknown(name)) {
-    if (typeof name !== "string") fail("name", "must be a string");
-    else if (name.trim().length === 0) fail("name", "must not be empty");
-    else if (name.length > 255) fail("name", `must be at most 255 characters (got ${name.length})`);
+    failAll(nameProblems(name));
   }
 
   const callbackUrl = news.callbackUrl;
   if (callbackUrl !== undefined && callbackUrl !== null && !isUnknown(callbackUrl)) {
-    if (typeof callbackUrl !== "string") fail("callbackUrl", "must be a string");
-    else {
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(callbackUrl);
-      } catch {
-        fail("callbackUrl", "is not an absolute URL");
-      }
-      if (parsed && parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-        fail("callbackUrl", `must use http or https, not ${parsed.protocol.slice(0, -1)}`);
-      }
-    }
+    failAll(callbackUrlProblems(callbackUrl));
   }
 
   // A callbackUrl change replaces the collection, and the old one stays in the account under the
@@ -176,79 +169,8 @@ export function checkCollection(
   if (requests === undefined || requests === null) {
     fail("requests", "is required (use [] for an empty collection)");
   } else if (!isUnknown(requests)) {
-    if (!Array.isArray(requests)) fail("requests", "must be a list of request objects");
-    else checkRequests(requests, fail);
+    failAll(requestsProblems(requests));
   }
 
   return { inputs, failures };
-}
-
-function checkRequests(requests: unknown[], fail: (property: string, reason: string) => void): void {
-  const seen = new Map<string, number>();
-  requests.forEach((req, i) => {
-    const at = `requests[${i}]`;
-    if (isUnknown(req)) return;
-    if (!isPlainObject(req)) {
-      fail(at, "must be an object with at least a url");
-      return;
-    }
-    const url = req.url;
-    let urlOk = false;
-    if (url === undefined || url === null) fail(`${at}.url`, "is required");
-    else if (isUnknown(url)) urlOk = false;
-    else if (typeof url !== "string") fail(`${at}.url`, "must be a string");
-    else {
-      const problem = checkRequestUrl(url);
-      if (problem) fail(`${at}.url`, `${problem.message} (${problem.reason})`);
-      else urlOk = true;
-    }
-
-    const customId = req.custom_id;
-    let customOk = true;
-    if (customId !== undefined && !isUnknown(customId)) {
-      if (typeof customId !== "string") {
-        fail(`${at}.custom_id`, "must be a string");
-        customOk = false;
-      } else if (customId.length > MAX_CUSTOM_ID) {
-        fail(`${at}.custom_id`, `must be at most ${MAX_CUSTOM_ID} characters (got ${customId.length})`);
-        customOk = false;
-      }
-    }
-    if (isUnknown(customId)) customOk = false;
-
-    for (const flag of ["browser", "screenshot"] as const) {
-      const v = req[flag];
-      if (v !== undefined && !isUnknown(v) && typeof v !== "boolean")
-        fail(`${at}.${flag}`, "must be true or false");
-    }
-    if (req.use_proxy !== undefined && !isUnknown(req.use_proxy) && typeof req.use_proxy !== "string") {
-      fail(`${at}.use_proxy`, 'must be a string such as "any"');
-    }
-    const actions = req.actions;
-    if (actions !== undefined && !isUnknown(actions)) {
-      if (!Array.isArray(actions)) fail(`${at}.actions`, "must be a list of action objects");
-      else {
-        actions.forEach((action, j) => {
-          if (isUnknown(action)) return;
-          if (!isPlainObject(action)) fail(`${at}.actions[${j}]`, "must be an object with a type");
-          else if (typeof action.type !== "string" || action.type === "") {
-            fail(`${at}.actions[${j}].type`, 'is required, e.g. "wait-for-timeout"');
-          }
-        });
-      }
-    }
-
-    // The API keeps the first of several requests with the same (url, custom_id) and drops the
-    // rest; failing here keeps the declared list and the stored list the same.
-    if (urlOk && customOk) {
-      const key = customId === undefined ? `\u0001${url}` : `${url}\u0000${customId}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        fail(
-          at,
-          `duplicates requests[${first}] (same url and custom_id); the API would drop it: remove it or give it a different custom_id`,
-        );
-      } else seen.set(key, i);
-    }
-  });
 }

@@ -1,9 +1,30 @@
+export type { CollectionFile, RuleCode } from "../provider/collection-rules";
 export * from "./collection";
+export {
+  COLLECTION_FILE_EXTENSIONS,
+  type FileProblem,
+  formatFileProblem,
+  type LoadedCollection,
+  type LoadOptions,
+  type LoadResult,
+  listCollectionFiles,
+  loadCollectionFiles,
+  mergeOverlay,
+  type ParsedFile,
+  parseCollectionFile,
+} from "./collection-files";
 export {
   COLLECTION_RUN_TYPE,
   CollectionRun,
   type CollectionRunArgs,
 } from "./collection-run";
+export {
+  COLLECTION_SET_TYPE,
+  CollectionSet,
+  type CollectionSetArgs,
+  type CollectionSetEntry,
+  CollectionSetError,
+} from "./collection-set";
 export {
   type CollectionInfo,
   type GetCollectionArgs,

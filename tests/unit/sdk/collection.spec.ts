@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 // Program-shape tests: runtime mocks stand in for the engine, so these check only what the
@@ -20,6 +23,7 @@ pulumi.runtime.setMocks(
 );
 
 import { COLLECTION_TYPE, Collection, SERIALIZED_PROVIDER } from "../../../sdk/collection";
+import { COLLECTION_SET_TYPE, CollectionSet, CollectionSetError } from "../../../sdk/collection-set";
 import { STACK_SCOPE_TYPE } from "../../../sdk/stack-scope";
 
 const out = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
@@ -121,5 +125,91 @@ describe("serialized provider", () => {
     for (const method of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
       assert.equal(typeof p?.[method], "function", method);
     }
+  });
+});
+
+describe("CollectionSet (program shape)", () => {
+  const cwd = process.cwd();
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-set-"));
+    process.chdir(dir);
+  });
+  afterEach(() => {
+    process.chdir(cwd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(rel), { recursive: true });
+    fs.writeFileSync(rel, text);
+  };
+
+  it("one Collection per file, as children named after the set and the file's path; outputs by file", async () => {
+    write(
+      "collections/tours.yaml",
+      "name: tours\nrequests:\n  - url: https://example.com/1\n  - url: https://example.com/2\n",
+    );
+    write("collections/eu/prices.json", '{"requests": [{"url": "https://example.com/p"}]}');
+    write(
+      "stages/dev/tours.yaml",
+      "callbackUrl: https://hooks.example/dev\nrequests:\n  - url: https://example.com/1\n",
+    );
+    write("stages/prod/tours.yaml", "requests: []\n");
+    const set = new CollectionSet("scrapes", { directory: "collections", overlays: "stages/{stack}" });
+    const collections = await out(set.collections);
+    assert.deepEqual(collections, {
+      "collections/eu/prices.json": { id: "scrapes-eu/prices-id", name: undefined, requestCount: 1 },
+      "collections/tours.yaml": { id: "scrapes-tours-id", name: "tours", requestCount: 1 },
+    });
+    assert.deepEqual(Object.keys(set.resources), ["eu/prices", "tours"]);
+    const tours = registered.find((r) => r.name === "scrapes-tours");
+    assert.equal(tours?.type, COLLECTION_TYPE);
+    assert.equal(tours?.inputs.callbackUrl, "https://hooks.example/dev");
+    assert.equal(
+      tours?.inputs.__urn,
+      `urn:pulumi:dev::proj::${COLLECTION_SET_TYPE}$${COLLECTION_TYPE}::scrapes-tours`,
+    );
+    assert.ok(registered.some((r) => r.name === "scrapes" && r.type === COLLECTION_SET_TYPE));
+  });
+
+  it("a bad file throws before anything is registered, listing every problem with its position", () => {
+    write(
+      "collections/tours.yaml",
+      "requests:\n  - url: https://example.com/1\n  - url: ftp://example.com/2\n",
+    );
+    write("collections/news.yaml", "requests: []\nnmae: news\n");
+    write("collections/ok.yaml", "requests: []\n");
+    const before = registered.length;
+    assert.throws(
+      () => new CollectionSet("bad", { directory: "collections" }),
+      (e: Error) => {
+        assert.ok(e instanceof CollectionSetError);
+        assert.ok(pulumi.RunError.isInstance(e));
+        assert.equal(
+          e.message,
+          [
+            "2 problems in collection files, nothing was registered:",
+            "collections/news.yaml:2:1 nmae: is not a field of a collection (expected name, callbackUrl, requests) (unknown_field)",
+            "collections/tours.yaml:3:10 requests[1].url: must use http or https, not ftp (invalid_protocol)",
+          ].join("\n"),
+        );
+        return true;
+      },
+    );
+    assert.equal(registered.length, before);
+  });
+
+  it("passes per-collection resource options on to the children", async () => {
+    write("collections/a.yaml", "requests: []\n");
+    const set = new CollectionSet("opts", {
+      directory: "collections",
+      collectionOptions: (key) => ({
+        aliases: [{ name: key, parent: pulumi.rootStackResource }],
+        customTimeouts: { create: "2m" },
+      }),
+    });
+    await out(set.collections);
+    const reg = registered.find((r) => r.name === "opts-a");
+    assert.deepEqual(reg?.inputs.__timeouts, { createMs: 120000 });
   });
 });

@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+/**
+ * `pulumi-scrapingpros validate [dir] [--overlay dir]... [--format human|json|github] [--summary]`:
+ * checks collection files as `CollectionSet` and the provider's `check` do, without Pulumi and
+ * without the network. Exit code 0 when every file is valid, 1 when any is not, 2 on bad usage.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  type FileProblem,
+  formatFileProblem,
+  type LoadedCollection,
+  loadCollectionFiles,
+} from "./collection-files";
+
+/** What one stage's files declare, for a reviewer to see what a change costs. */
+export interface StageSummary {
+  /** `base` for the directory alone, else the overlay directory's name (e.g. `dev`). */
+  stage: string;
+  /** The overlay directory, as given; absent for `base`. */
+  overlay?: string;
+  /** Number of collections (files). */
+  collections: number;
+  /** Number of requests, over all collections. */
+  requests: number;
+  /** Requests with `browser: true`. */
+  browser: number;
+  /** Requests with `screenshot: true`. */
+  screenshot: number;
+  /** Requests with a non-empty `use_proxy`. */
+  proxy: number;
+  /** Requests with at least one action. */
+  actions: number;
+}
+
+/** Where the CLI writes, and from where relative paths start (injectable for tests). */
+export interface CliIo {
+  /** Writes to standard output: the problems, the JSON report, the annotations, the summary. */
+  stdout: (text: string) => void;
+  /** Writes to standard error: usage errors and the closing one-line verdict of the human format. */
+  stderr: (text: string) => void;
+  /** The directory relative paths (arguments and messages) start from. */
+  cwd: string;
+}
+
+const USAGE = `Usage: pulumi-scrapingpros validate [dir] [--overlay dir]... [--format human|json|github] [--summary]
+
+Checks every *.yaml, *.yml and *.json collection file of dir (default: collections), alone and
+merged with each --overlay directory (one stage each), by the rules the provider applies.
+
+  --overlay dir    a stage's overlay directory (repeatable), e.g. --overlay stages/dev
+  --format f       human (default), json, or github (workflow annotations)
+  --summary        also print, per stage, the collections and requests the files declare, and
+                   how many requests use a browser, a screenshot, a proxy or actions
+  -h, --help       this text
+
+Exit code: 0 when every file is valid, 1 when any is not, 2 on bad usage.
+`;
+
+/** Counts what a stage declares. */
+export function summarize(stage: string, collections: LoadedCollection[], overlay?: string): StageSummary {
+  const s: StageSummary = {
+    stage,
+    ...(overlay !== undefined ? { overlay } : {}),
+    collections: collections.length,
+    requests: 0,
+    browser: 0,
+    screenshot: 0,
+    proxy: 0,
+    actions: 0,
+  };
+  for (const c of collections) {
+    for (const r of c.spec.requests) {
+      s.requests++;
+      if (r.browser === true) s.browser++;
+      if (r.screenshot === true) s.screenshot++;
+      if (typeof r.use_proxy === "string" && r.use_proxy !== "") s.proxy++;
+      if (Array.isArray(r.actions) && r.actions.length > 0) s.actions++;
+    }
+  }
+  return s;
+}
+
+/** A GitHub workflow command's property or data, escaped as the runner expects. */
+function escapeGithub(text: string, property: boolean): string {
+  let out = text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  if (property) out = out.replace(/:/g, "%3A").replace(/,/g, "%2C");
+  return out;
+}
+
+/** One problem as a GitHub `::error` annotation on its file, line and column. */
+export function githubAnnotation(p: FileProblem): string {
+  const title = p.path ? `${p.path} (${p.code})` : p.code;
+  const message = p.path ? `${p.path}: ${p.message}` : p.message;
+  return `::error file=${escapeGithub(p.file, true)},line=${p.line},col=${p.column},title=${escapeGithub(title, true)}::${escapeGithub(message, false)}`;
+}
+
+function summaryTable(summaries: StageSummary[]): string {
+  const cols = ["stage", "collections", "requests", "browser", "screenshot", "proxy", "actions"] as const;
+  const rows = [cols.map(String), ...summaries.map((s) => cols.map((c) => String(s[c])))];
+  const widths = cols.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((v, i) => v.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
+ * @example await main(["validate", "collections", "--overlay", "stages/dev", "--format", "github"])
+ */
+export function main(argv: string[], io: CliIo): number {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    io.stderr(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const [command, dir = "collections", ...extra] = positionals;
+  if (command !== "validate" || extra.length > 0) {
+    io.stderr(
+      `${command === undefined ? "no command" : `unexpected argument: ${command === "validate" ? extra[0] : command}`}\n\n${USAGE}`,
+    );
+    return 2;
+  }
+  const format = values.format ?? "human";
+  if (format !== "human" && format !== "json" && format !== "github") {
+    io.stderr(`--format must be human, json or github, not ${format}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const stages = [
+    { stage: "base", overlay: undefined as string | undefined },
+    ...(values.overlay ?? []).map((o) => ({ stage: path.basename(path.resolve(io.cwd, o)), overlay: o })),
+  ];
+  const problems: FileProblem[] = [];
+  for (const { overlay } of stages) {
+    if (overlay !== undefined && !fs.existsSync(path.resolve(io.cwd, overlay))) {
+      problems.push({
+        file: overlay,
+        line: 1,
+        column: 1,
+        path: "",
+        message: "is not a directory of overlay files",
+        code: "not_found",
+      });
+    }
+  }
+  const seen = new Set<string>();
+  const summaries: StageSummary[] = [];
+  for (const { stage, overlay } of stages) {
+    const r = loadCollectionFiles({
+      directory: dir,
+      cwd: io.cwd,
+      ...(overlay !== undefined ? { overlays: overlay } : {}),
+    });
+    // a bad base file is reported once, not once per stage
+    for (const p of r.problems) {
+      const line = formatFileProblem(p);
+      if (!seen.has(line)) {
+        seen.add(line);
+        problems.push(p);
+      }
+    }
+    summaries.push(summarize(stage, r.collections, overlay));
+  }
+  const files = new Set(problems.map((p) => p.file)).size;
+  const valid = problems.length === 0;
+
+  if (format === "json") {
+    const out = { valid, problems, ...(values.summary ? { summary: summaries } : {}) };
+    io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+  } else if (format === "github") {
+    for (const p of problems) io.stdout(`${githubAnnotation(p)}\n`);
+    if (values.summary) {
+      for (const s of summaries) {
+        io.stdout(
+          `::notice title=${escapeGithub(`collections of ${s.stage}`, true)}::${s.collections} collections, ${s.requests} requests: ${s.browser} browser, ${s.screenshot} screenshot, ${s.proxy} proxy, ${s.actions} actions\n`,
+        );
+      }
+    }
+  } else {
+    for (const p of problems) io.stdout(`${formatFileProblem(p)}\n`);
+    if (values.summary) io.stdout(`${summaryTable(summaries)}\n`);
+    io.stderr(
+      valid
+        ? `ok: ${summaries[0]?.collections ?? 0} collection files in ${dir}, ${stages.length} stage${stages.length === 1 ? "" : "s"} checked\n`
+        : `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}\n`,
+    );
+  }
+  return valid ? 0 : 1;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      overlay: { type: "string", multiple: true },
+      format: { type: "string" },
+      summary: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+if (require.main === module) {
+  // `validate | head` closes the pipe early: that is not an error of the files
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
+  process.exitCode = main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+  });
+}

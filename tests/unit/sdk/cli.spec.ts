@@ -1,0 +1,146 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { main } from "../../../sdk/cli";
+
+/** Runs the CLI in `cwd`, capturing what it writes. */
+function run(cwd: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = main(argv, { cwd, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const FILES: Record<string, string> = {
+  "collections/tours.yaml":
+    "# yaml-language-server: $schema=../node_modules/pulumi-scrapingpros/schema/collection.json\nname: tours\nrequests:\n  - url: https://example.com/1\n    browser: true\n    screenshot: true\n  - url: https://example.com/2\n    browser: true\n    use_proxy: any\n",
+  "collections/reviews.json":
+    '{"requests": [{"url": "https://example.com/r", "actions": [{"type": "wait-for-timeout", "time": 3000}]}]}',
+  "stages/dev/tours.yaml": "requests:\n  - url: https://example.com/1\n",
+  "stages/dev/debug.yaml": "requests:\n  - url: https://example.com/debug\n",
+};
+
+describe("validate CLI", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-cli-"));
+    for (const [rel, text] of Object.entries(FILES)) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    }
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const breakTours = () =>
+    fs.writeFileSync(
+      path.join(dir, "collections/tours.yaml"),
+      "requests:\n  - url: https://example.com/1\n  - url: https://example.com/2\n  - url: ftp://example.com/3\n",
+    );
+
+  it("exit 0 for valid files (default directory: collections), a short note on stderr", () => {
+    const r = run(dir, "validate");
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, "ok: 2 collection files in collections, 1 stage checked\n");
+    assert.equal(run(dir, "validate", "collections", "--overlay", "stages/dev").code, 0);
+  });
+
+  it("exit 1 and one line per problem, file:line:column path: reason (code)", () => {
+    breakTours();
+    fs.writeFileSync(path.join(dir, "stages/dev/debug.yaml"), "requests:\n\t- url: x\n");
+    const r = run(dir, "validate", "collections", "--overlay", "stages/dev");
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stdout,
+      [
+        "collections/tours.yaml:4:10 requests[2].url: must use http or https, not ftp (invalid_protocol)",
+        "stages/dev/debug.yaml:2:1 Tabs are not allowed as indentation (tab_indentation)",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(r.stderr, "2 problems in 2 files\n");
+  });
+
+  it("--format json: valid, the problems with their fields, and the summary when asked", () => {
+    breakTours();
+    const r = run(dir, "validate", "--format", "json", "--summary");
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.valid, false);
+    assert.deepEqual(out.problems, [
+      {
+        file: "collections/tours.yaml",
+        line: 4,
+        column: 10,
+        path: "requests[2].url",
+        message: "must use http or https, not ftp (invalid_protocol)",
+        code: "invalid_protocol",
+      },
+    ]);
+    assert.equal(out.summary.length, 1);
+    fs.writeFileSync(path.join(dir, "collections/tours.yaml"), "requests: []\n");
+    const ok = JSON.parse(run(dir, "validate", "--format", "json").stdout);
+    assert.deepEqual(ok, { valid: true, problems: [] });
+  });
+
+  it("--format github: one ::error annotation per problem, on its file, line and column", () => {
+    breakTours();
+    fs.writeFileSync(path.join(dir, "collections/a,b.yaml"), "requests: []\nx: 1\n");
+    const r = run(dir, "validate", "--format", "github");
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stdout,
+      [
+        "::error file=collections/a%2Cb.yaml,line=2,col=1,title=x (unknown_field)::x: is not a field of a collection (expected name, callbackUrl, requests)",
+        "::error file=collections/tours.yaml,line=4,col=10,title=requests[2].url (invalid_protocol)::requests[2].url: must use http or https, not ftp (invalid_protocol)",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(r.stderr, "");
+  });
+
+  it("--summary: collections, requests, browser, screenshot, proxy and actions per stage", () => {
+    const r = run(dir, "validate", "--overlay", "stages/dev", "--summary");
+    assert.equal(r.code, 0);
+    assert.equal(
+      r.stdout,
+      [
+        "stage  collections  requests  browser  screenshot  proxy  actions",
+        "base   2            3         2        1           1      1",
+        "dev    3            3         0        0           0      1",
+        "",
+      ].join("\n"),
+    );
+    const gh = run(dir, "validate", "--overlay", "stages/dev", "--summary", "--format", "github");
+    assert.match(
+      gh.stdout,
+      /^::notice title=collections of dev::3 collections, 3 requests: 0 browser, 0 screenshot, 0 proxy, 1 actions$/m,
+    );
+  });
+
+  it("a bad base file is reported once, not once per stage", () => {
+    breakTours();
+    fs.rmSync(path.join(dir, "stages/dev/tours.yaml"));
+    const r = run(dir, "validate", "--overlay", "stages/dev", "--format", "json");
+    assert.equal(JSON.parse(r.stdout).problems.length, 1);
+  });
+
+  it("exit 2 on bad usage: unknown option, unknown command, bad format, extra argument; a missing overlay is a problem", () => {
+    for (const argv of [
+      ["validate", "--fromat", "json"],
+      ["check"],
+      [],
+      ["validate", "--format", "xml"],
+      ["validate", "a", "b"],
+    ]) {
+      const r = run(dir, ...argv);
+      assert.equal(r.code, 2, argv.join(" "));
+      assert.match(r.stderr, /Usage: pulumi-scrapingpros validate/);
+    }
+    assert.equal(run(dir, "--help").code, 0);
+    const missing = run(dir, "validate", "--overlay", "stages/qa");
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, "stages/qa:1:1 is not a directory of overlay files (not_found)\n");
+    assert.equal(run(dir, "validate", "nowhere").code, 1);
+  });
+});
