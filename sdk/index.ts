@@ -19,6 +19,7 @@ export {
   listCollectionsOutput,
   type RunInfo,
 } from "./lookups";
+export { checkProviderModule, type ProviderModuleCheck, providerModuleError } from "./provider-module";
 export { STACK_SCOPE_TYPE, StackScope } from "./stack-scope";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,

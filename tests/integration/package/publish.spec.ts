@@ -67,8 +67,9 @@ describe("the published package (npm pack)", () => {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });
-    [report] = JSON.parse(out) as PackReport[];
-    assert.ok(report);
+    const [first] = JSON.parse(out) as PackReport[];
+    assert.ok(first);
+    report = first;
     files = report.files.map((f) => f.path).sort();
     process.stdout.write(
       `      ${report.name}@${report.version}: ${report.entryCount} files, ` +
