@@ -57,6 +57,8 @@ async function main() {
     step(1, "compiling the package (npm run build)");
     const built = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
     if (built.status !== 0) throw new Error("npm run build failed");
+  } else {
+    step(1, "the package is compiled already (dist/, by npm ci or npm run build)");
   }
   linkSelf();
   step(2, "finding the Pulumi CLI (built from source the first time: minutes, with progress below)");

@@ -17,7 +17,12 @@ export interface ProviderModuleCheck {
   /** The folder the modules were resolved from (the program's working directory). */
   dir: string;
   /** Each module that does not resolve from `dir`, with Node's reason. */
-  missing: { module: string; reason: string }[];
+  missing: {
+    /** The module specifier, e.g. `"pulumi-scrapingpros/provider"`. */
+    module: string;
+    /** The first line of Node's resolution error. */
+    reason: string;
+  }[];
   /** The package root the provider process would load, when it resolves. */
   providerPackage?: string;
 }

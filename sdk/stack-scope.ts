@@ -20,7 +20,7 @@ export const SERIALIZED_SCOPE_PROVIDER =
  * same keys and names. It makes no API call and holds nothing else.
  */
 export class StackScope extends pulumi.CustomResource {
-  /** Use {@link stackScope}: one per stack. */
+  /** Created by the first {@link Collection} or {@link CollectionRun} of a program (one per stack); not constructed directly. */
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
     super(STACK_SCOPE_TYPE, name, { __provider: SERIALIZED_SCOPE_PROVIDER }, opts);
   }
