@@ -1,3 +1,9 @@
+/**
+ * Declare ScrapingPros collections and runs in a Pulumi program ({@link Collection},
+ * {@link CollectionRun}), look existing ones up ({@link getCollection}, {@link listCollections},
+ * {@link getRun}) and verify webhook deliveries ({@link verifyWebhook}).
+ * @module pulumi-scrapingpros
+ */
 export * from "./collection";
 export {
   COLLECTION_RUN_TYPE,
