@@ -296,6 +296,12 @@ function runGo(go, args, step) {
       step: step.step,
       steps: step.steps,
       unit: step.unit,
+      unitOne:
+        step.unit === "packages"
+          ? "package"
+          : step.unit === "modules downloaded"
+            ? "module downloaded"
+            : undefined,
       total: step.total,
       count: step.count,
       hint: step.hint,

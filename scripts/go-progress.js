@@ -4,7 +4,7 @@
  * scripts/ensure-pulumi.js, whose API is synchronous: it runs this script with `spawnSync`, and this
  * process, free to keep an event loop, ticks while go works.
  *
- * Input (stdin, JSON): { go, args, cwd, label, step?, steps?, unit?, total?, hint?, prefix?,
+ * Input (stdin, JSON): { go, args, cwd, label, step?, steps?, unit?, unitOne?, total?, hint?, prefix?,
  *   count: "packages" | "downloads" }
  *   - "packages": counts the lines `go build -v` prints, one per package compiled (cached packages
  *     are not printed, so a warm cache ends below the total);
@@ -22,6 +22,7 @@ function main(spec) {
     step: spec.step,
     steps: spec.steps,
     unit: spec.unit,
+    unitOne: spec.unitOne,
     total: spec.total,
     hint: spec.hint,
     prefix: spec.prefix,

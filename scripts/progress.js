@@ -28,6 +28,7 @@ function formatDuration(ms) {
  * @property {number} [step]       this step's number, shown as [step/steps]
  * @property {number} [steps]
  * @property {string} [unit]       what `advance` counts, e.g. "packages"
+ * @property {string} [unitOne]    the same for a count of 1, e.g. "package" @default unit
  * @property {number} [total]      how many there will be, when known
  * @property {string} [prefix]     e.g. "ensure-pulumi: "
  * @property {(text: string) => void} [write]  @default process.stderr.write
@@ -57,13 +58,14 @@ function createProgress(options) {
   let lineOpen = false;
   let finished = false;
 
+  const unitOf = (/** @type {number} */ n) => (n === 1 && options.unitOne ? options.unitOne : options.unit);
   const counted = () => {
     if (!options.unit || count === 0) return "";
     if (total && total > 0) {
       const pct = Math.min(100, Math.floor((count / total) * 100));
       return `${count}/${total} ${options.unit} (${pct}%), `;
     }
-    return `${count} ${options.unit}, `;
+    return `${count} ${unitOf(count)}, `;
   };
   const status = () => `${prefix}${stepText}${options.label}: ${counted()}${formatDuration(now() - started)}`;
   const emit = (text, final) => {
@@ -103,7 +105,7 @@ function createProgress(options) {
     done(summary) {
       if (finished) return;
       finished = true;
-      const what = summary ?? (options.unit && count > 0 ? `${count} ${options.unit}` : "done");
+      const what = summary ?? (options.unit && count > 0 ? `${count} ${unitOf(count)}` : "done");
       emit(`${prefix}${stepText}${options.label}: ${what} in ${formatDuration(now() - started)}`, true);
     },
     /** Ends the step as failed, closing an open terminal line first. */

@@ -84,6 +84,13 @@ describe("progress reporter (scripts/progress.js)", () => {
     ]);
   });
 
+  it("says 'package' for one", () => {
+    const { p, out } = reporter(false, { unitOne: "package" });
+    p.advance();
+    p.done();
+    assert.equal(out[1], "ensure-pulumi: [2/3] compiling the Pulumi CLI: 1 package in 0s\n");
+  });
+
   it("without a unit or count, shows only the elapsed time, and 'done'", () => {
     const { p, out, advanceClock } = reporter(false, { unit: undefined, step: undefined, steps: undefined });
     advanceClock(20_000);
