@@ -100,6 +100,24 @@ export const collectionId = tours.id;
 export const collectionName = tours.name;
 `;
 
+/** `pnpm <args>` in `dir`, with its store in the ignored .tools/ folder (offline after the first run). */
+function pnpm(dir: string, args: string[]): Promise<CliResult> {
+  return run(
+    path.join(BIN, "pnpm"),
+    [
+      ...args,
+      "--prefer-offline",
+      "--store-dir",
+      path.join(REPO, ".tools", "pnpm-store"),
+      // pnpm 11+ stops on a dependency's unapproved build script: protobufjs's (under @pulumi/pulumi)
+      // only prints a notice, so it is denied, as the README says.
+      "--allow-build",
+      "!protobufjs",
+    ],
+    dir,
+  );
+}
+
 /** A Pulumi project (Pulumi.yaml, package.json, program) in `dir`. */
 function writeProject(
   dir: string,
@@ -277,25 +295,66 @@ describe("e2e: install matrix (issue 11)", function () {
     const dir = freshDir("pnpm");
     const project = path.join(dir, "project");
     writeProject(project, "pnpm-scrapers", "js");
-    await run(
-      path.join(BIN, "pnpm"),
-      [
-        "add",
-        "--prefer-offline",
-        "--store-dir",
-        path.join(REPO, ".tools", "pnpm-store"),
-        // pnpm 11+ stops on a dependency's unapproved build script: protobufjs's (under @pulumi/pulumi)
-        // only prints a notice, so it is denied, as the README says.
-        "--allow-build",
-        "!protobufjs",
-        tarball,
-        PULUMI_SDK,
-      ],
-      project,
-    );
+    await pnpm(project, ["add", tarball, PULUMI_SDK]);
     assert.ok(fs.lstatSync(path.join(project, "node_modules", "pulumi-scrapingpros")).isSymbolicLink());
     assert.match(resolvedFrom(project), /[\\/]\.pnpm[\\/]/);
     await deployCycle(project, dir);
+  });
+
+  it("pnpm with the package only as a dependency of a dependency: up stops, naming the fix, which works", async () => {
+    const dir = freshDir("pnpm-transitive");
+    const lib = path.join(dir, "acme-infra-lib");
+    writeJson(path.join(lib, "package.json"), {
+      name: "acme-infra-lib",
+      version: "1.0.0",
+      main: "index.js",
+      dependencies: {
+        "pulumi-scrapingpros": `file:${tarball}`,
+        "@pulumi/pulumi": PULUMI_SDK.split("@").pop(),
+      },
+    });
+    fs.writeFileSync(
+      path.join(lib, "index.js"),
+      'const { Collection } = require("pulumi-scrapingpros");\n' +
+        'exports.tours = () => new Collection("tours", { requests: [{ url: "https://example.com/tours/1" }] });\n',
+    );
+    const project = path.join(dir, "project");
+    writeProject(project, "pnpm-transitive", "js", { "acme-infra-lib": "file:../acme-infra-lib" });
+    fs.writeFileSync(
+      path.join(project, "index.js"),
+      'const tours = require("acme-infra-lib").tours();\nexports.collectionId = tours.id;\n',
+    );
+    await pnpm(project, ["add", PULUMI_SDK]);
+    assert.ok(!fs.existsSync(path.join(project, "node_modules", "pulumi-scrapingpros")), "pnpm hoisted it");
+
+    const emu = await startTestEmulator();
+    const env = { ...pulumiEnv(binDir, dir), SP_UPSTREAM_LAUNCHER: "1" };
+    const transcript: string[] = [];
+    const cli = (args: string[]) => spawnPulumi(args, project, env, transcript).result;
+    try {
+      succeeded(["stack", "init"], await cli(["stack", "init", "dev"]));
+      succeeded(["config"], await cli(["config", "set", "scrapingpros:baseUrl", emu.url]));
+      succeeded(["config"], await cli(["config", "set", "--secret", "scrapingpros:apiKey", TEST_KEY]));
+      const failed = await cli(["up", "--yes", "--skip-preview"]);
+      assert.notEqual(failed.code, 0);
+      const said = (failed.stdout + failed.stderr).replace(/\s+/g, " ");
+      assert.match(
+        said,
+        /the dynamic-provider process runs in \S*project and loads its modules by package name/,
+      );
+      assert.match(said, /"pulumi-scrapingpros\/provider" \(Cannot find module/);
+      assert.match(said, /pnpm add pulumi-scrapingpros @pulumi\/pulumi/);
+      assert.deepEqual(apiCallsSince(emu, 0), []);
+
+      // The fix the error names: the package as a direct dependency of the project.
+      await pnpm(project, ["add", tarball]);
+      succeeded(["up"], await cli(["up", "--yes", "--skip-preview"]));
+      assert.equal(emu.collections().length, 1);
+      succeeded(["destroy"], await cli(["destroy", "--yes", "--skip-preview"]));
+    } finally {
+      emu.release();
+      await emu.stop();
+    }
   });
 
   it("yarn (classic, node_modules)", async () => {
