@@ -21,14 +21,28 @@ const TARGETS = {
 const MB = 1024 * 1024;
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
+// A plain CommonJS script shared with scripts/ensure-pulumi.js.
+const { formatDuration } = require("../scripts/progress.js") as { formatDuration(ms: number): string };
+
+const STAGES = 5;
+const benchStarted = Date.now();
+/** Says on stderr which measurement starts and how long the bench has run (the whole run takes ~15 min). */
+function stage(n: number, text: string): void {
+  process.stderr.write(
+    `bench: [${n}/${STAGES}] ${text} (${formatDuration(Date.now() - benchStarted)} so far)\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const lines: string[] = [];
+  stage(1, "emulator creates per second");
   const creates = await benchEmulatorCreates();
   lines.push(
     `emulator creates/s        ${fmt(creates.createsPerSecond, 0)} (${creates.total} creates, ${creates.concurrency} in flight, journal on)  ` +
       `= ${fmt(creates.createsPerSecond / TARGETS.createsPerSecond)}x the 2,000/s target`,
   );
 
+  stage(2, "check+diff time and peak RSS, in a process of its own");
   // Its own process, so the peak RSS is that of check+diff alone.
   const out = execFileSync(
     process.execPath,
@@ -47,6 +61,7 @@ async function main(): Promise<void> {
       `= ${fmt(cd.peakRssBytes / TARGETS.checkDiffRssBytes)}x the 300 MB target`,
   );
 
+  stage(3, "the serialized provider's size");
   const size = await benchProviderSize();
   lines.push(
     `__provider per resource   ${size.ourBytes} bytes  = ${fmt(size.ourBytes / TARGETS.providerBytes)}x the 1 KB target, ` +
@@ -54,6 +69,7 @@ async function main(): Promise<void> {
   );
 
   // `npm run bench -- --count 100` for a quicker run; 500 collections at 25 requests/s by default.
+  stage(4, "`pulumi up` against a rate-limited emulator, three ways (minutes)");
   const rl = await benchRateLimitedUp(rateLimitedUpArgs(process.argv.slice(2)));
   const s = (ms: number) => `${fmt(ms / 1000, 1)} s`;
   const floor = rl.floorMs;
@@ -72,9 +88,11 @@ async function main(): Promise<void> {
     lines.push(`  WRONG: collections created ${collections.join(", ")}`);
   // `pulumi up` of N collections against N no-op dynamic resources (the engine's floor), for create,
   // no-change preview, update and refresh: about 10 minutes at 1,000 on 2 cores.
+  stage(5, "1,000 collections against the engine floor: create, preview, update, refresh (about 10 min)");
   const engine = [await benchEngineFloor(1000)];
   lines.push(engineFloorTable(engine), "", engineFloorCpuTable(engine));
   process.stdout.write(`${lines.join("\n")}\n`);
+  process.stderr.write(`bench: done in ${formatDuration(Date.now() - benchStarted)}\n`);
 }
 
 main().catch((e) => {

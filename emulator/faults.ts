@@ -17,6 +17,7 @@ export const FAULT_ACTIONS: readonly FaultAction[] = ["status", "delay", "drop",
 
 /** A registered fault, as `GET /__emulator/faults` lists it. */
 export interface Fault {
+  /** The fault's id, as `POST /__emulator/faults` returned it. */
   id: string;
   /** Upper-case HTTP method, or `null` for any. */
   method: string | null;
@@ -24,6 +25,7 @@ export interface Fault {
   path: string;
   /** How many more matching requests this fault applies to. */
   times: number;
+  /** What happens to a matching request (status, delay, drop, drop after commit, hold). */
   action: FaultAction;
   /** Status for `status` faults. */
   status: number | null;
@@ -37,10 +39,13 @@ export interface Fault {
 
 /** A response held by a `hold` fault, as `GET /__emulator/held` lists it. */
 export interface HeldRequest {
+  /** The id of the `hold` fault that holds it. */
   faultId: string;
   /** The request's `seq` in the request log. */
   seq: number;
+  /** Upper-case HTTP method. */
   method: string;
+  /** Path without the query string. */
   path: string;
 }
 

@@ -1,3 +1,8 @@
+/**
+ * A local emulator of the ScrapingPros API, for tests and demos: {@link startEmulator} serves the
+ * collections, runs, jobs and webhooks API on loopback, with fault injection and a journal.
+ * @module pulumi-scrapingpros/emulator
+ */
 export { EmulatorClock, parseIso8601, toEpochSeconds, toIsoSeconds } from "./clock";
 export type { Fault, FaultAction, HeldRequest } from "./faults";
 export { matchPathPattern } from "./faults";

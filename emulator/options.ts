@@ -4,7 +4,7 @@ import type { RequestLogEntry } from "./request-log";
 import type { HostMap } from "./ssrf";
 import type { StoredCollection } from "./store";
 
-/** Options for {@link import("./server").startEmulator}. */
+/** Options for `startEmulator`. */
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. @default 0 */
   port?: number;
@@ -63,6 +63,7 @@ export type FaultInput = Partial<Omit<Fault, "id" | "path" | "action">> & Pick<F
 export interface RunningEmulator {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. API paths start with `/v1`. */
   readonly url: string;
+  /** The TCP port it listens on (the one picked when the options said 0). */
   readonly port: number;
   /** The primary API key. */
   readonly apiKey: string;

@@ -8,8 +8,11 @@ export const MAX_CUSTOM_ID_LENGTH = 255;
 export interface BlockedUrl {
   /** 0-based position in the submitted `requests` array (before dedup). */
   index: number;
+  /** The URL as submitted. */
   url: string;
+  /** Why it was refused, in the API's words (`private_ip`, `dns_failed`, `blocked_hostname`, …). */
   reason: BlockedReason;
+  /** A sentence for people, as the API writes it. */
   message: string;
 }
 

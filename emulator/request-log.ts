@@ -2,6 +2,7 @@
 export interface RequestLogEntry {
   /** 1-based arrival order since the emulator started or was reset (clearing the log keeps counting). */
   seq: number;
+  /** Upper-case HTTP method. */
   method: string;
   /** Path without the query string. */
   path: string;

@@ -4,19 +4,27 @@ import type { JsonObject } from "./json";
 
 /** A collection as the emulator stores it. Times are emulator epoch milliseconds. */
 export interface StoredCollection {
+  /** The collection's id (a UUID). */
   id: string;
+  /** The collection's name. */
   name: string;
   /** The accepted requests, exactly as submitted (after dropping blocked URLs and duplicates). */
   requests: JsonObject[];
+  /** The webhook URL given at creation, or `null`. */
   callback_url: string | null;
+  /** Emulator epoch milliseconds of the create (the API answers in seconds). */
   created_at: number;
+  /** Emulator epoch milliseconds of the last update (the API answers in seconds). */
   updated_at: number;
 }
 
 /** One job of a run: a snapshot of one stored request taken when the run started. */
 export interface StoredJob {
+  /** The job's id. */
   job_id: string;
+  /** The URL to scrape, from the request. */
   url: string;
+  /** The request's `custom_id`, or `null` without one. */
   custom_id: string | null;
 }
 
@@ -25,14 +33,19 @@ export type CallbackStatus = "pending" | "sent" | "failed";
 
 /** A run as the emulator stores it. Job progress is derived from the clock, never stored. */
 export interface StoredRun {
+  /** The run's id. */
   run_id: string;
+  /** The id of the collection it ran. */
   collection_id: string;
+  /** The webhook called when the run completes: the run's own or the collection's; `null` without one. */
   callback_url: string | null;
+  /** Delivery state of that webhook; `null` without one. */
   callback_status: CallbackStatus | null;
   /** Emulator epoch milliseconds when the run started. */
   created_at: number;
   /** Pace the run was started with: job i finishes at `created_at + (i + 1) * job_duration_ms`. */
   job_duration_ms: number;
+  /** One job per request of the collection when the run started (after dedup). */
   jobs: StoredJob[];
 }
 

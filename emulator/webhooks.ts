@@ -7,7 +7,9 @@ import type { Store, StoredRun } from "./store";
 
 /** One delivery attempt, as listed by `GET /__emulator/webhooks`. */
 export interface WebhookAttempt {
+  /** The run whose completion was delivered. */
   run_id: string;
+  /** The receiver's URL. */
   url: string;
   /** 1-based attempt number. */
   attempt: number;

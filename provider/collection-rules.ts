@@ -282,8 +282,51 @@ export function collectionJsonSchemas(): {
   };
 }
 
-/** What a valid collection file holds. */
-export type CollectionFile = z.infer<typeof CollectionFileSchema>;
+/** A browser action of a request in a collection file; fields other than `type` pass through. */
+export interface CollectionFileAction {
+  /** The action's type, e.g. `"wait-for-timeout"`; unknown types pass through to the API. */
+  type: string;
+  /** The action's other fields, e.g. `time: 3000` (milliseconds), as the API takes them. */
+  [field: string]: unknown;
+}
+
+/** One scrape request of a collection file, in the API's own field names. */
+export interface CollectionFileRequest {
+  /** The page to scrape: an absolute http or https URL the API accepts (see the URL rules). */
+  url: string;
+  /** Your id for the request, at most 255 characters; `(url, custom_id)` is unique in a collection. */
+  custom_id?: string;
+  /** Render the page in a browser. */
+  browser?: boolean;
+  /** Take a screenshot. */
+  screenshot?: boolean;
+  /** The proxy to use, e.g. `"any"`. */
+  use_proxy?: string;
+  /** Browser actions run before the page is captured. */
+  actions?: CollectionFileAction[];
+  /** Fields this package does not know pass through to the API unchanged. */
+  [field: string]: unknown;
+}
+
+/** What a valid collection file holds (the shape the zod schema `CollectionFileSchema` parses to). */
+export interface CollectionFile {
+  /** The editor's JSON Schema reference; ignored. */
+  $schema?: string;
+  /** The collection's name in ScrapingPros; derived from the logical name when absent. */
+  name?: string;
+  /** The webhook URL called when a run completes; a change replaces the collection. */
+  callbackUrl?: string;
+  /** The scrape requests. */
+  requests: CollectionFileRequest[];
+}
+
+// The interface above is what the schema parses to: a change to one without the other fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const collectionFileMatchesSchema: Same<
+  Omit<z.infer<typeof CollectionFileSchema>, "requests">,
+  Omit<CollectionFile, "requests">
+> = true;
+void collectionFileMatchesSchema;
 
 const checkRequestsSchema = requestsRules(CHECK_MODE);
 

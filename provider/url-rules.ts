@@ -7,7 +7,9 @@ import { isIP } from "node:net";
 
 /** Why a URL would be refused, with the API's reason code. */
 export interface UrlProblem {
+  /** The API's reason code for a blocked URL (its `blocked_urls[].reason`). */
   reason: "invalid_protocol" | "malformed_url" | "private_ip" | "blocked_hostname";
+  /** What is wrong, as a phrase that follows the property path: `must use http or https, not ftp`. */
   message: string;
 }
 

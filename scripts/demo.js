@@ -16,6 +16,7 @@ const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 const { ensurePulumi } = require("./ensure-pulumi.js");
+const { formatDuration } = require("./progress.js");
 const { linkSelf } = require("./link-self.js");
 
 const ROOT = path.resolve(__dirname, "..");
@@ -45,13 +46,25 @@ function pulumi(args, env) {
   });
 }
 
+/** Says which step of the demo starts, and how long the whole demo has run so far. */
+const demoStarted = Date.now();
+function step(n, text) {
+  process.stderr.write(`demo: [${n}/4] ${text} (${formatDuration(Date.now() - demoStarted)} so far)\n`);
+}
+
 async function main() {
   if (!fs.existsSync(path.join(ROOT, "dist", "emulator", "index.js"))) {
-    spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+    step(1, "compiling the package (npm run build)");
+    const built = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  } else {
+    step(1, "the package is compiled already (dist/, by npm ci or npm run build)");
   }
   linkSelf();
-  const { binDir, version } = ensurePulumi({ quiet: true });
-  process.stderr.write(`pulumi ${version}\n`);
+  step(2, "finding the Pulumi CLI (built from source the first time: minutes, with progress below)");
+  const { binDir, version, source } = ensurePulumi({ quiet: true });
+  process.stderr.write(`demo: using pulumi ${version} (${source === "path" ? "from PATH" : binDir})\n`);
+  step(3, "starting the ScrapingPros emulator on 127.0.0.1");
   for (const dir of ["state", "home"]) fs.mkdirSync(path.join(DEMO, dir), { recursive: true });
 
   const { startEmulator } = require(path.join(ROOT, "dist", "emulator"));
@@ -74,6 +87,10 @@ async function main() {
     SCRAPINGPROS_BASE_URL: emulator.url,
   };
   try {
+    step(
+      4,
+      "deploying the stack `dev` with the real Pulumi CLI (up, then a preview that must change nothing)",
+    );
     await pulumi(["stack", "select", STACK, "--create"], env);
     await pulumi(["up", "--yes", "--skip-preview"], env);
     await pulumi(["preview", "--expect-no-changes"], env);
@@ -87,6 +104,7 @@ async function main() {
         "  curl -s http://127.0.0.1:8787/__emulator/collections   # with their requests\n",
     );
     JSON.parse(outputs);
+    process.stderr.write(`demo: done in ${formatDuration(Date.now() - demoStarted)}\n`);
   } finally {
     await emulator.stop();
   }

@@ -27,7 +27,8 @@
  *
  * CLI usage:
  *   node scripts/ensure-pulumi.js [--quiet] [--print-path] [--ignore-path]
- *     --quiet        print only errors and the final bin directory
+ *     --quiet        print only errors, the progress of a build (never silent for minutes) and
+ *                    the final bin directory: nothing at all when the CLI is already built
  *     --print-path   print the bin directory and nothing else (errors still go to stderr)
  *     --ignore-path  do not use a `pulumi` found on PATH; always use/build the pinned version
  *   stdout is exactly the bin directory (one line) on success; progress goes to stderr; on failure
@@ -47,6 +48,7 @@ const childProcess = require("node:child_process");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const { formatDuration } = require("./progress.js");
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const WRAPPER_DIR = path.join(__dirname, "pulumi-cli");
@@ -209,7 +211,8 @@ const PLUGIN_WATCHDOG =
 /**
  * The `pulumi-resource-pulumi-nodejs` plugin: like the one Pulumi ships, it runs the dynamic provider of
  * the @pulumi/pulumi that the program (the plugin's working directory) resolves, falling back to this
- * repository's copy. Unlike Pulumi's, it `exec`s node, so node's parent is the engine, and it preloads
+ * repository's copy (unless `SP_UPSTREAM_LAUNCHER` is set: then, like Pulumi's, it fails, so tests see
+ * what a user's CLI would do). Unlike Pulumi's, it `exec`s node, so node's parent is the engine, and it preloads
  * {@link PLUGIN_WATCHDOG}, so the provider exits within a second when its engine is gone.
  * @returns {string}
  */
@@ -221,6 +224,11 @@ function shimScript() {
     "# node replaces this shell, so its parent is the engine; the preloaded watchdog ends it when",
     "# that parent is gone (the engine was killed and node re-parented).",
     `script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))" 2>/dev/null)`,
+    "# SP_UPSTREAM_LAUNCHER=1 (the install-matrix tests): no fallback, as with Pulumi's own launcher.",
+    `if [ -z "$script" ] && [ -n "$SP_UPSTREAM_LAUNCHER" ]; then`,
+    `  echo "pulumi-resource-pulumi-nodejs: cannot resolve @pulumi/pulumi/cmd/dynamic-provider from $(pwd)" >&2`,
+    "  exit 1",
+    "fi",
     `if [ -z "$script" ]; then script=${shellQuote(fallback)}; fi`,
     `exec node --import 'data:text/javascript,${PLUGIN_WATCHDOG}' "$script" "$@"`,
     "",
@@ -265,29 +273,58 @@ function goEnv() {
 }
 
 /**
- * Runs one `go build`, throwing with go's output on failure.
+ * Runs one go command through scripts/go-progress.js, which reports on stderr what is happening,
+ * how far along it is (packages compiled of the total, modules downloaded) and the time taken.
+ * Throws with go's output on failure.
  * @param {string} go
  * @param {string[]} args
- * @param {boolean} quiet  when false go's output streams to stderr
- * @param {string} [cwd]  the wrapper module
+ * @param {{cwd?: string, label: string, step?: number, steps?: number, unit?: string, total?: number,
+ *   count?: "packages" | "downloads", hint?: string, progress?: boolean}} step
+ *   `progress: false` sends the report nowhere (tests).
+ * @returns {{lines: number}} how many lines go wrote to stdout
  */
-function runGo(go, args, quiet, cwd = WRAPPER_DIR) {
-  const r = childProcess.spawnSync(go, args, {
-    cwd,
+function runGo(go, args, step) {
+  const r = childProcess.spawnSync(process.execPath, [path.join(__dirname, "go-progress.js")], {
     env: goEnv(),
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
-    stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", 2, 2],
+    input: JSON.stringify({
+      go,
+      args,
+      cwd: step.cwd || WRAPPER_DIR,
+      label: step.label,
+      step: step.step,
+      steps: step.steps,
+      unit: step.unit,
+      unitOne:
+        step.unit === "packages"
+          ? "package"
+          : step.unit === "modules downloaded"
+            ? "module downloaded"
+            : undefined,
+      total: step.total,
+      count: step.count,
+      hint: step.hint,
+      prefix: "ensure-pulumi: ",
+    }),
+    stdio: ["pipe", "pipe", step.progress === false ? "ignore" : "inherit"],
   });
-  if (r.error) throw new Error(`could not run ${go}: ${r.error.message}`);
-  if (r.status !== 0) {
-    const output = `${r.stdout || ""}${r.stderr || ""}`.trim();
-    const err = new Error(
-      `\`go ${args.join(" ")}\` failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ""})` +
-        (output ? `:\n${output}` : " (its output is above)"),
-    );
-    throw err;
+  if (r.error) throw new Error(`could not run the go progress reporter: ${r.error.message}`);
+  /** @type {{status: number | null, signal: string | null, lines: number, output: string}} */
+  let result;
+  try {
+    result = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`\`go ${args.join(" ")}\` was interrupted (${r.signal || `exit ${r.status}`})`);
   }
+  if (result.status !== 0) {
+    const output = result.output.trim();
+    throw new Error(
+      `\`go ${args.join(" ")}\` failed (exit ${result.status}${result.signal ? `, ${result.signal}` : ""})` +
+        (output ? `:\n${output}` : ""),
+    );
+  }
+  return { lines: result.lines };
 }
 
 /**
@@ -392,13 +429,19 @@ function writeStamp(versionDir, stamp) {
  * Ensures a Pulumi CLI with the Node.js language host and dynamic provider plugin is available.
  * Synchronous; throws an Error (with go's output) when a build fails.
  * `toolsDir` and `wrapperDir` default to this repository's (`.tools/pulumi`, `scripts/pulumi-cli`).
- * @param {{quiet?: boolean, ignorePath?: boolean, log?: (msg: string) => void, toolsDir?: string, wrapperDir?: string}} [options]
+ * A build always reports its progress on stderr (each step, packages compiled of the total, elapsed
+ * time, the final duration), even with `quiet`; `progress: false` silences it (tests).
+ * @param {{quiet?: boolean, ignorePath?: boolean, log?: (msg: string) => void, toolsDir?: string,
+ *   wrapperDir?: string, progress?: boolean}} [options]
  * @returns {{binDir: string, pulumi: string, version: string, source: "path" | "cached" | "built" | "host-rebuilt"}}
  */
 function ensurePulumi(options = {}) {
   const quiet = !!options.quiet;
   const log = options.log || ((msg) => process.stderr.write(`ensure-pulumi: ${msg}\n`));
   const info = quiet ? () => {} : log;
+  /** Builds are always reported (they take minutes), unless the caller turned progress off. */
+  const progress = options.progress !== false;
+  const say = progress ? log : info;
   const wrapperDir = options.wrapperDir || WRAPPER_DIR;
 
   if (!options.ignorePath) {
@@ -421,7 +464,7 @@ function ensurePulumi(options = {}) {
   }
 
   fs.mkdirSync(versionDir, { recursive: true });
-  const release = acquireLock(versionDir, info);
+  const release = acquireLock(versionDir, say);
   try {
     // Another process may have built it while this one waited for the lock.
     const plan = planFor(versionDir, hashes);
@@ -435,14 +478,15 @@ function ensurePulumi(options = {}) {
     const goVersion = () => childProcess.execFileSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).trim();
 
     if (plan === "host") {
-      info("the language host's sources changed: rebuilding pulumi-language-nodejs only...");
+      info("the language host's sources changed: rebuilding pulumi-language-nodejs only");
       replaceFile(path.join(binDir, "pulumi-language-nodejs"), (tmp) =>
-        runGo(
-          go,
-          ["build", "-trimpath", "-ldflags", ldflags, "-o", tmp, LANGUAGE_HOST_PACKAGE],
-          quiet,
-          wrapperDir,
-        ),
+        runGo(go, ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, LANGUAGE_HOST_PACKAGE], {
+          cwd: wrapperDir,
+          label: "compiling the Node.js language host (pulumi-language-nodejs)",
+          unit: "packages",
+          count: "packages",
+          progress,
+        }),
       );
       replaceFile(path.join(binDir, "pulumi-resource-pulumi-nodejs"), (tmp) =>
         fs.writeFileSync(tmp, shimScript(), { mode: 0o755 }),
@@ -454,25 +498,47 @@ function ensurePulumi(options = {}) {
         hostBuiltAt: new Date().toISOString(),
         hostBuildSeconds: Math.round((Date.now() - started) / 1000),
       });
-      info(`rebuilt pulumi-language-nodejs in ${Math.round((Date.now() - started) / 1000)}s`);
+      say(`rebuilt pulumi-language-nodejs in ${formatDuration(Date.now() - started)}`);
       return { binDir, pulumi, version, source: "host-rebuilt" };
     }
 
     const staging = fs.mkdtempSync(path.join(versionDir, "bin.tmp-"));
     fs.chmodSync(staging, 0o755);
     try {
-      info(`building pulumi v${version} from the Go module proxy (first build takes several minutes)...`);
+      say(
+        `no Pulumi CLI ${options.ignorePath ? "wanted from PATH" : `>= ${MIN_PATH_VERSION} on PATH`}: building ` +
+          `pulumi v${version} from its Go sources into ${path.relative(process.cwd(), binDir) || binDir}. ` +
+          "This happens once; the first time it downloads the Go modules and compiles about 1,700 " +
+          "packages (4-5 minutes on 2 cores), later builds take seconds.",
+      );
+      const listed = runGo(go, ["list", "-deps", CLI_PACKAGE], {
+        cwd: wrapperDir,
+        label: "resolving the CLI's packages (downloading Go modules not cached yet)",
+        step: 1,
+        steps: 3,
+        unit: "modules downloaded",
+        count: "downloads",
+        progress,
+      });
       runGo(
         go,
-        ["build", "-trimpath", "-ldflags", ldflags, "-o", path.join(staging, "pulumi"), CLI_PACKAGE],
-        quiet,
-        wrapperDir,
+        ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", path.join(staging, "pulumi"), CLI_PACKAGE],
+        {
+          cwd: wrapperDir,
+          label: "compiling the Pulumi CLI",
+          step: 2,
+          steps: 3,
+          unit: "packages",
+          total: listed.lines || undefined,
+          count: "packages",
+          progress,
+        },
       );
-      info("building pulumi-language-nodejs...");
       runGo(
         go,
         [
           "build",
+          "-v",
           "-trimpath",
           "-ldflags",
           ldflags,
@@ -480,8 +546,15 @@ function ensurePulumi(options = {}) {
           path.join(staging, "pulumi-language-nodejs"),
           LANGUAGE_HOST_PACKAGE,
         ],
-        quiet,
-        wrapperDir,
+        {
+          cwd: wrapperDir,
+          label: "compiling the Node.js language host",
+          step: 3,
+          steps: 3,
+          unit: "packages",
+          count: "packages",
+          progress,
+        },
       );
       fs.writeFileSync(path.join(staging, "pulumi-resource-pulumi-nodejs"), shimScript(), { mode: 0o755 });
 
@@ -502,7 +575,7 @@ function ensurePulumi(options = {}) {
         builtAt: new Date().toISOString(),
         buildSeconds,
       });
-      info(`built pulumi v${version} in ${buildSeconds}s into ${binDir}`);
+      say(`built pulumi v${version} in ${formatDuration(Date.now() - started)} into ${binDir}`);
       return { binDir, pulumi, version, source: "built" };
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });

@@ -80,6 +80,22 @@ export function formatFileProblem(p: FileProblem): string {
   return `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ""}${p.message}${code}`;
 }
 
+/** A position in a file: line and column, both counted from 1. */
+export interface FilePosition {
+  /** The line, from 1. */
+  line: number;
+  /** The column, from 1 (in characters; a byte-order mark is not counted). */
+  column: number;
+}
+
+/** A collection file found in a directory. */
+export interface CollectionFileEntry {
+  /** The path relative to the directory, without extension, `/`-separated: `eu/tours`. */
+  key: string;
+  /** The file's absolute path. */
+  abs: string;
+}
+
 /** One parsed file: its value and a way to locate property paths in it. */
 export interface ParsedFile {
   /** The file's path as given. */
@@ -87,7 +103,7 @@ export interface ParsedFile {
   /** The file's content, when it parsed without problems. */
   value?: unknown;
   /** Position of a property path's value (or of its key, with `atKey`); the nearest existing parent. */
-  locate: (segments: readonly (string | number)[], atKey?: boolean) => { line: number; column: number };
+  locate: (segments: readonly (string | number)[], atKey?: boolean) => FilePosition;
   /** Syntax and encoding problems (the rules are applied by {@link loadCollectionFiles}). */
   problems: FileProblem[];
 }
@@ -252,8 +268,8 @@ function decodeUtf8(bytes: Uint8Array): string | { byte: number; pos: { line: nu
  * The collection files of a directory, recursively, sorted: `key` is the path relative to the
  * directory without extension, `/`-separated. Names starting with `.` are skipped.
  */
-export function listCollectionFiles(directory: string): { key: string; abs: string }[] {
-  const out: { key: string; abs: string }[] = [];
+export function listCollectionFiles(directory: string): CollectionFileEntry[] {
+  const out: CollectionFileEntry[] = [];
   const walk = (dir: string, rel: string) => {
     for (const entry of fs
       .readdirSync(dir, { withFileTypes: true })

@@ -71,8 +71,11 @@ export class CollectionRun extends pulumi.CustomResource {
   declare readonly status: pulumi.Output<string>;
   /** Jobs in the run (one per deduplicated request); `null` when the API omits it. */
   declare readonly totalRequests: pulumi.Output<number | null>;
+  /** Jobs that ended successfully; `null` when the API omits it. */
   declare readonly successRequests: pulumi.Output<number | null>;
+  /** Jobs that failed; `null` when the API omits it. */
   declare readonly failedRequests: pulumi.Output<number | null>;
+  /** Jobs that timed out; `null` when the API omits it. */
   declare readonly timeoutRequests: pulumi.Output<number | null>;
   /** One id per job (empty when the API does not list them). */
   declare readonly jobIds: pulumi.Output<string[]>;

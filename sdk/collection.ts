@@ -19,7 +19,13 @@ export interface ScrapeRequestArgs {
   /** Proxy selection, e.g. `"any"`. */
   use_proxy?: pulumi.Input<string>;
   /** Browser actions, e.g. `{ type: "wait-for-timeout", time: 5000 }`. Unknown types pass through. */
-  actions?: pulumi.Input<pulumi.Input<{ type: pulumi.Input<string>; [key: string]: unknown }>[]>;
+  actions?: pulumi.Input<
+    pulumi.Input<{
+      /** The action, e.g. `"wait-for-timeout"`, `"click"`; its other fields depend on it. */
+      type: pulumi.Input<string>;
+      [key: string]: unknown;
+    }>[]
+  >;
   /** Any other per-request parameter of the API. */
   [key: string]: unknown;
 }
@@ -28,9 +34,11 @@ export interface ScrapeRequestArgs {
 export interface BlockedUrlOutput {
   /** Position in the submitted `requests` list. */
   index: number;
+  /** The URL as submitted. */
   url: string;
   /** `private_ip`, `dns_failed`, `blocked_hostname`, `invalid_protocol`, `invalid_port`, `malformed_url` or `blocked`. */
   reason: string;
+  /** The API's explanation, when it gives one. */
   message?: string;
 }
 

@@ -1,7 +1,21 @@
-export type { CollectionFile, RuleCode } from "../provider/collection-rules";
+/**
+ * Declare ScrapingPros collections and runs in a Pulumi program ({@link Collection},
+ * {@link CollectionRun}), look existing ones up ({@link getCollection}, {@link listCollections},
+ * {@link getRun}) and verify webhook deliveries ({@link verifyWebhook}).
+ * @module pulumi-scrapingpros
+ */
+export type {
+  CollectionFile,
+  CollectionFileAction,
+  CollectionFileRequest,
+  RuleCode,
+} from "../provider/collection-rules";
+export type { UrlProblem } from "../provider/url-rules";
 export * from "./collection";
 export {
   COLLECTION_FILE_EXTENSIONS,
+  type CollectionFileEntry,
+  type FilePosition,
   type FileProblem,
   formatFileProblem,
   type LoadedCollection,
@@ -40,6 +54,7 @@ export {
   listCollectionsOutput,
   type RunInfo,
 } from "./lookups";
+export { checkProviderModule, type ProviderModuleCheck, providerModuleError } from "./provider-module";
 export { STACK_SCOPE_TYPE, StackScope } from "./stack-scope";
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,

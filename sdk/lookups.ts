@@ -65,12 +65,19 @@ export interface GetRunArgs {
  * `status` is `in_progress` or `completed` as seen; any other value is kept as given and means ended.
  */
 export interface RunInfo {
+  /** The run's id. */
   runId: string;
+  /** The id of the collection the run belongs to. */
   collectionId: string;
+  /** `in_progress` or `completed` as seen; any other value is kept as given and means ended. */
   status: string;
+  /** Jobs in the run (one per deduplicated request); `null` when the API omits it. */
   totalRequests: number | null;
+  /** Jobs that ended successfully; `null` when the API omits it. */
   successRequests: number | null;
+  /** Jobs that failed; `null` when the API omits it. */
   failedRequests: number | null;
+  /** Jobs that timed out; `null` when the API omits it. */
   timeoutRequests: number | null;
   /** One id per job; empty when the API does not list them. */
   jobIds: string[];

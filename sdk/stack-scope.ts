@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ensureProviderModuleResolves } from "./provider-module";
 
 /** The type token of the per-stack scope. Never change it: existing state would be orphaned. */
 export const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
@@ -19,7 +20,7 @@ export const SERIALIZED_SCOPE_PROVIDER =
  * same keys and names. It makes no API call and holds nothing else.
  */
 export class StackScope extends pulumi.CustomResource {
-  /** Use {@link stackScope}: one per stack. */
+  /** Created by the first {@link Collection} or {@link CollectionRun} of a program (one per stack); not constructed directly. */
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
     super(STACK_SCOPE_TYPE, name, { __provider: SERIALIZED_SCOPE_PROVIDER }, opts);
   }
@@ -32,7 +33,9 @@ type ScopeRegistry = WeakMap<object, StackScope>;
  * The scope of the stack being deployed, registered on first use. Keyed by the run's stack
  * resource, so an Automation API process that runs several programs gets one scope per run, and
  * kept on `globalThis` under a `Symbol.for` key, so two copies of this package in one program
- * share it.
+ * share it. The first call in a process checks that the dynamic-provider process can load this
+ * package's provider from the program's working directory (see {@link ensureProviderModuleResolves}).
+ * @throws pulumi.RunError when it cannot, naming the cause and the fix.
  */
 export function stackScope(): StackScope {
   const g = globalThis as { [SCOPES]?: ScopeRegistry };
@@ -41,6 +44,7 @@ export function stackScope(): StackScope {
   const run: object = pulumi.runtime.getStackResource() ?? g;
   let scope = registry.get(run);
   if (!scope) {
+    ensureProviderModuleResolves();
     scope = new StackScope(STACK_SCOPE_NAME);
     registry.set(run, scope);
   }

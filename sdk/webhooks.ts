@@ -60,18 +60,27 @@ export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
  * `timestamp` is an ISO 8601 UTC string (unlike the REST API's epoch seconds).
  */
 export const RunCompletedEvent = z.looseObject({
+  /** The event type: always `run.completed` (other events are refused as `invalid_payload`). */
   event: z.literal("run.completed"),
+  /** The run's id, as `CollectionRun.runId` and `getRun` know it. */
   run_id: z.string().min(1),
+  /** The id of the collection the run belongs to. */
   collection_id: z.string().min(1),
   /** `completed` is the only value seen; unknown values are kept (API notes §4.3). */
   status: z.string(),
+  /** Jobs in the run (one per deduplicated request of the collection). */
   total_requests: z.number().int().nonnegative(),
+  /** Jobs that ended successfully. */
   success_requests: z.number().int().nonnegative(),
+  /** Jobs that failed. */
   failed_requests: z.number().int().nonnegative(),
+  /** Jobs that timed out; absent when the API does not report it. */
   timeout_requests: z.number().int().nonnegative().optional(),
+  /** One id per job, when the API lists them. */
   job_ids: z.array(z.string()).optional(),
   /** Points at the get-run endpoint, not at a results download (API notes §5.3). */
   results_url: z.string().optional(),
+  /** When the run completed, as the API wrote it (an ISO 8601 string), when present. */
   timestamp: z.string().optional(),
 });
 /** A verified `run.completed` delivery. */
@@ -119,7 +128,10 @@ export class WebhookVerificationError extends Error {
 /** Request headers as `node:http` gives them, a plain record, or a fetch `Headers`. */
 export type WebhookHeaders =
   | Record<string, string | readonly string[] | undefined>
-  | { get(name: string): string | null };
+  | {
+      /** The header's value, `null` when absent (a fetch `Headers`). */
+      get(name: string): string | null;
+    };
 
 /** Arguments of {@link verifyWebhook}. */
 export interface VerifyWebhookArgs {

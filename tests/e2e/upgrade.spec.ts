@@ -1,38 +1,25 @@
 /**
  * Upgrading the package: a stack deployed by the previous release, then run with this one, sees
  * no change to any collection and makes no API call; refresh and a later edit cost what they
- * always did. The previous release is built from git into a temporary folder, and the project's
- * `node_modules/pulumi-scrapingpros` is switched from it to this repository, as `npm install` of a
- * new version would.
+ * always did. The previous release is built from its git commit into a temporary folder and packed
+ * with `npm pack`, this version is packed from the work tree, and the project's
+ * `node_modules/pulumi-scrapingpros` is switched from the one to the other, as `npm install` of a
+ * new version would. (tests/e2e/state-layouts.spec.ts reads the state of every later layout.)
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
 import { startTestEmulator } from "../helpers/emulator";
+import { buildAndPack, packCurrent } from "../helpers/packages";
 import { changesOf } from "../helpers/pulumi";
 import { apiCallsSince, COLLECTION_TYPE, UserProject } from "../helpers/user-project";
-
-const REPO = path.resolve(__dirname, "..", "..");
 
 /** The last commit of the previous release (before issue 7's changes). */
 const PREVIOUS_RELEASE = "5abe1dabc694b176fade448044d1e310490ba248";
 
 const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
-
-/** Builds `commit` of this repository into `dir`, with this repository's dependencies. */
-function buildRelease(commit: string, dir: string): void {
-  const archive = execFileSync("git", ["archive", "--format=tar", commit], {
-    cwd: REPO,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  execFileSync("tar", ["-x", "-C", dir], { input: archive });
-  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
-  const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
-  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: dir, stdio: "pipe" });
-}
 
 const program = (jobsRequests: string) => `import { Collection } from "pulumi-scrapingpros";
 
@@ -57,6 +44,7 @@ describe("e2e: upgrade from the previous release (issue 7)", () => {
   let emu: RunningEmulator;
   let project: UserProject;
   let previous: string;
+  let current: string;
   /** What the account held after the previous release deployed. */
   let deployed: { id: string; name: string; requests: unknown; callback_url: string | null }[];
   let recorded: Record<string, { id: string; name: string }>;
@@ -68,10 +56,11 @@ describe("e2e: upgrade from the previous release (issue 7)", () => {
 
   before(async () => {
     previous = fs.mkdtempSync(path.join(os.tmpdir(), "sp-previous-"));
-    buildRelease(PREVIOUS_RELEASE, previous);
+    const previousPackage = buildAndPack(PREVIOUS_RELEASE, previous);
+    current = packCurrent(previous);
     emu = await startTestEmulator();
     project = new UserProject();
-    project.usePackage(previous);
+    project.usePackage(previousPackage);
     await project.initAgainst(emu);
   });
   after(async () => {
@@ -100,7 +89,7 @@ describe("e2e: upgrade from the previous release (issue 7)", () => {
   });
 
   it("with this release, preview shows no change to any collection (only the new per-stack scope)", async () => {
-    project.usePackage(REPO);
+    project.usePackage(current);
     const mark = emu.requests().length;
     const preview = await project.previewReport();
     assert.deepEqual(

@@ -16,6 +16,7 @@ interface EnsureModule {
     ignorePath?: boolean;
     toolsDir?: string;
     wrapperDir?: string;
+    progress?: boolean;
   }): EnsureResult;
   pinnedVersion(): string;
   parseVersion(text: string): string | undefined;
@@ -188,6 +189,7 @@ describe("scripts/ensure-pulumi.js", () => {
         [
           `echo "$*" >> ${JSON.stringify(calls)}`,
           'if [ "$1" = env ]; then echo go1.0; exit 0; fi',
+          'if [ "$1" = list ]; then echo fmt; echo os; exit 0; fi',
           'out=""; while [ $# -gt 0 ]; do if [ "$1" = -o ]; then out="$2"; fi; shift; done',
           `printf '#!/bin/sh\\necho v${version}\\n' > "$out"; chmod +x "$out"`,
         ].join("\n"),
@@ -196,7 +198,7 @@ describe("scripts/ensure-pulumi.js", () => {
       const goCalls = (): string[] =>
         fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) : [];
       const builds = (): string[] => goCalls().filter((c) => c.startsWith("build"));
-      const opts = { quiet: true, ignorePath: true, toolsDir: tools, wrapperDir: dir };
+      const opts = { quiet: true, ignorePath: true, toolsDir: tools, wrapperDir: dir, progress: false };
 
       const first = ensure.ensurePulumi(opts);
       assert.equal(first.source, "built");
