@@ -5,6 +5,7 @@
 import { parsePropertyPath } from "./diff";
 import { deriveAutoName } from "./idempotency";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
+import { unknownPropertyReason } from "./near-miss";
 import { checkRequestUrl } from "./url-rules";
 
 /** One problem with an input, as the engine reports it. */
@@ -49,7 +50,7 @@ export function checkCollection(
   const fail = (property: string, reason: string) => failures.push({ property, reason });
 
   for (const key of Object.keys(news)) {
-    if (!TOP_LEVEL.has(key) && key !== "autoNamed") fail(key, "is not a Collection property");
+    if (!TOP_LEVEL.has(key) && key !== "autoNamed") fail(key, unknownPropertyReason(key));
   }
 
   const inputs: Record<string, unknown> = {};

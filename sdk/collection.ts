@@ -139,6 +139,9 @@ export class Collection extends pulumi.CustomResource {
       );
     }
     const props: pulumi.Inputs = {
+      // Keys the Collection does not have are passed on, however `args` was built (a spread, a
+      // variable, JSON): `check` rejects each, naming it and the likely intended property.
+      ...unknownArgs(args),
       name: args.name,
       requests: args.requests,
       callbackUrl: args.callbackUrl,
@@ -156,9 +159,36 @@ export class Collection extends pulumi.CustomResource {
       duplicatesSkipped: undefined,
       blockedUrls: undefined,
       adopted: undefined,
+      ...outputArgs(args),
     };
     super(COLLECTION_TYPE, name, props, opts);
   }
+}
+
+/** The arguments a Collection declares; every other key of the args reaches `check`, which rejects it. */
+const DECLARED_ARGS = new Set(["name", "requests", "callbackUrl", "adoptExisting", "adoptId"]);
+/** Output names: placeholders the constructor sets, unless the args carry them (then `check` rejects them). */
+const OUTPUT_NAMES = new Set([
+  "createdAt",
+  "updatedAt",
+  "requestCount",
+  "duplicatesSkipped",
+  "blockedUrls",
+  "adopted",
+]);
+
+function unknownArgs(args: CollectionArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) {
+    if (!DECLARED_ARGS.has(k) && !OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function outputArgs(args: CollectionArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) if (OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  return out;
 }
 
 /**

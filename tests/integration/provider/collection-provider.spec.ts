@@ -423,7 +423,10 @@ describe("Collection provider against the emulator", () => {
       p.create(
         await checked(p, { __urn: urn("slow"), name: "slow", requests: [], __timeouts: { createMs: 400 } }),
       ),
-      /timed out/,
+      (e: Error) =>
+        /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline \(400 ms, from the resource's customTimeouts\)/.test(
+          e.message,
+        ),
     );
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   });

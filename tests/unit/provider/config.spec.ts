@@ -36,7 +36,10 @@ describe("config", () => {
   it("rejects a non-numeric retry setting, naming the key", () => {
     assert.throws(
       () => resolveSettings(cfg({ "scrapingpros:maxRetries": "lots" }), {}),
-      /scrapingpros:maxRetries/,
+      (e: Error) =>
+        /stack config scrapingpros:maxRetries is "lots": it must be a non-negative whole number/.test(
+          e.message,
+        ),
     );
   });
 });
