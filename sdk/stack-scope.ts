@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackSettings } from "./settings-check";
 
 /** The type token of the per-stack scope. Never change it: existing state would be orphaned. */
 export const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
@@ -43,6 +44,8 @@ export function stackScope(): StackScope {
   if (!scope) {
     scope = new StackScope(STACK_SCOPE_NAME);
     registry.set(run, scope);
+    // Once per deployment, like the scope itself.
+    checkStackSettings();
   }
   return scope;
 }
