@@ -75,10 +75,10 @@ export const REFRESH_HINT =
   "stack config or environment: after changing scrapingpros:apiKey or scrapingpros:baseUrl, run " +
   '`pulumi refresh --run-program` (or `pulumi up`) instead; see "Changing settings" in the README';
 
-/** How the settings that govern a call read in messages: the key and where its value came from. */
+/** A setting's value with where it came from: `1000 (stack config scrapingpros:deadlineMs)`. */
 function settingIs(settings: ProviderSettings | undefined, name: SettingName, value: unknown): string {
   const source = settings?.sources[name];
-  return source ? `${value} from ${source}` : `${value}, the default (${CONFIG_KEYS[name][0]} is not set)`;
+  return source ? `${value} (${source})` : `${value} (the default; ${CONFIG_KEYS[name][0]} is not set)`;
 }
 
 /** Context for {@link userErrorFor}. */
@@ -115,16 +115,17 @@ export function userErrorFor(e: unknown, ctx: ErrorContext): unknown {
     const deadline =
       e.deadlineFrom === "call"
         ? `${e.deadlineMs} ms, from the resource's customTimeouts`
-        : `${settingIs(settings, "deadlineMs", e.deadlineMs ?? retry.deadlineMs)} ms`;
+        : `${settingIs(settings, "deadlineMs", `${e.deadlineMs ?? retry.deadlineMs} ms`)}`;
     message =
       `${e.message.replace(/ (timed out after \d+ ms|waited past its deadline.*)$/, "")}: timed out, no answer from the API ` +
-      `after ${attempts ?? "several attempts"} within the call's deadline (${deadline}); each attempt may take ` +
-      `${settingIs(settings, "timeoutMs", retry.timeoutMs)} ms, with at most ${settingIs(settings, "maxRetries", retry.maxRetries)} retries. ` +
+      `after ${attempts ?? "several attempts"} within the call's deadline of ${deadline}; ` +
+      `each attempt may take ${settingIs(settings, "timeoutMs", `${retry.timeoutMs} ms`)}, ` +
+      `retries: at most ${settingIs(settings, "maxRetries", retry.maxRetries)}. ` +
       `Check that ${ctx.baseUrl ?? "the API"} is up; if it is only slow, raise scrapingpros:deadlineMs and ` +
       `scrapingpros:timeoutMs (or the resource's customTimeouts).${refresh}`;
   } else if (e instanceof ApiConnectionError) {
     message =
-      `could not reach the ScrapingPros API at ${ctx.baseUrl ?? "?"} (base URL ${settingIs(settings, "baseUrl", ctx.baseUrl)})` +
+      `could not reach the ScrapingPros API at ${settingIs(settings, "baseUrl", ctx.baseUrl ?? "?")}` +
       `${attempts ? ` after ${attempts}` : ""}: ${e.message}. Check scrapingpros:baseUrl (or SCRAPINGPROS_BASE_URL) and the network.${refresh}`;
   } else {
     message = `${e.message}${attempts && e.attempts !== 1 ? ` (after ${attempts})` : ""}`;

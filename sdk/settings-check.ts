@@ -28,7 +28,9 @@ export function apiKeyIsPlainText(
 
 /** Logs {@link plainKeyWarning} on the stack when the key is stored in plain text. */
 export function checkStackSettings(): void {
-  if (apiKeyIsPlainText()) void pulumi.log.warn(plainKeyWarning(pulumi.getStack()));
+  if (apiKeyIsPlainText()) {
+    void pulumi.log.warn(plainKeyWarning(pulumi.getStack()), pulumi.runtime.getStackResource());
+  }
 }
 
 /**

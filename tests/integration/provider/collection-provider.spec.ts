@@ -424,7 +424,7 @@ describe("Collection provider against the emulator", () => {
         await checked(p, { __urn: urn("slow"), name: "slow", requests: [], __timeouts: { createMs: 400 } }),
       ),
       (e: Error) =>
-        /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline \(400 ms, from the resource's customTimeouts\)/.test(
+        /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline of 400 ms, from the resource's customTimeouts;/.test(
           e.message,
         ),
     );
