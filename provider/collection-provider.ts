@@ -35,6 +35,7 @@ import {
   userErrorFor,
 } from "./messages";
 import { requestNearMisses } from "./near-miss";
+import { fromEngine, toEngine } from "./state-wire";
 
 /** A callback that receives one message (tests capture them this way). */
 export type Warn = (message: string) => void;
@@ -101,6 +102,14 @@ export class CollectionProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+    const { inputs, failures } = await this.#check(fromEngine(olds), news);
+    return { inputs: toEngine(inputs), failures };
+  }
+
+  async #check(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
     const urn = typeof news.__urn === "string" ? news.__urn : undefined;
     this.#api.assertSettings();
     // Near misses of known request fields (`customId`): sent as written, so a warning, not a failure.
@@ -119,7 +128,7 @@ export class CollectionProvider {
   }
 
   async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const result = diffCollection(olds, news);
+    const result = diffCollection(fromEngine(olds), fromEngine(news));
     if (result.replaces.length > 0) {
       // The engine shows `+-replace` / `- delete original`: say at preview what that delete does.
       await this.#say(
@@ -133,8 +142,9 @@ export class CollectionProvider {
     return result;
   }
 
-  async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
-    return this.#run("create", props.__urn, () => this.#create(props));
+  async create(props: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
+    const { id, outs } = await this.#run("create", props.__urn, () => this.#create(fromEngine(props)));
+    return { id, outs: toEngine(outs) };
   }
 
   async #create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
@@ -237,7 +247,12 @@ export class CollectionProvider {
     id: string,
     props: Record<string, unknown>,
   ): Promise<{ id?: string; props?: Record<string, unknown>; inputs?: Record<string, unknown> }> {
-    return this.#run("read", props.__urn, () => this.#read(id, props));
+    const result = await this.#run("read", props.__urn, () => this.#read(id, fromEngine(props)));
+    return {
+      ...result,
+      ...(result.props ? { props: toEngine(result.props) } : {}),
+      ...(result.inputs ? { inputs: toEngine(result.inputs) } : {}),
+    };
   }
 
   async #read(
@@ -267,8 +282,11 @@ export class CollectionProvider {
     id: string,
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
-  ): Promise<{ outs: CollectionOutputs }> {
-    return this.#run("update", news.__urn, () => this.#update(id, olds, news));
+  ): Promise<{ outs: Record<string, unknown> }> {
+    const { outs } = await this.#run("update", news.__urn, () =>
+      this.#update(id, fromEngine(olds), fromEngine(news)),
+    );
+    return { outs: toEngine(outs) };
   }
 
   async #update(
@@ -289,7 +307,7 @@ export class CollectionProvider {
   }
 
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    const state = readState(props);
+    const state = readState(fromEngine(props));
     await this.#say(
       "warning",
       `collection ${id} (${state.name}) was removed from the stack but still exists in ScrapingPros: ` +
@@ -397,7 +415,7 @@ function throwIfBlocked(
     `collection ${result.id} (${outs.name}) was saved, but the API refused ${result.blocked_urls.length} URL(s); ` +
     "fix or remove them and run `pulumi up` again";
   const reasons = [summary, ...result.blocked_urls.map((b) => describeBlocked(b, requests))];
-  throw new ResourceInitError(reasons.join("\n  "), result.id, { ...outs }, reasons);
+  throw new ResourceInitError(reasons.join("\n  "), result.id, toEngine(outs), reasons);
 }
 
 function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[]): string {

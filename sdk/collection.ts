@@ -109,10 +109,10 @@ export class Collection extends pulumi.CustomResource {
   declare readonly requests: pulumi.Output<Record<string, unknown>[]>;
   /** The webhook URL, when set. */
   declare readonly callbackUrl: pulumi.Output<string | undefined>;
-  /** Creation time, epoch seconds, as the API reports it (known after adoption or a refresh). */
-  declare readonly createdAt: pulumi.Output<number | null>;
-  /** Last update time, epoch seconds, as the API reports it (known after adoption or a refresh). */
-  declare readonly updatedAt: pulumi.Output<number | null>;
+  /** Creation time, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`), as the API reports it (known after adoption or a refresh). */
+  declare readonly createdAt: pulumi.Output<string | null>;
+  /** Last update time, ISO 8601 UTC, as the API reports it (known after adoption or a refresh). */
+  declare readonly updatedAt: pulumi.Output<string | null>;
   /** How many requests the API kept: submitted, minus duplicates skipped, minus blocked URLs. */
   declare readonly requestCount: pulumi.Output<number>;
   /** How many requests the API dropped as duplicates of (url, custom_id). */
