@@ -251,6 +251,30 @@ describe("e2e: messages say what happened, to which resource and setting, and wh
     await stack.ok(["config", "rm", "scrapingpros:deadlineMs"]);
   });
 
+  it("diffs and outputs show no bookkeeping, and times as ISO 8601", async () => {
+    // An auto-named collection (its state records that) next to the others; then a change to show a diff.
+    stack.setProgram({
+      one: { name: "one", requests: [OK] },
+      two: { name: "two", requests: [OK] },
+      auto: { requests: [OK] },
+    });
+    await stack.up();
+    await stack.refresh();
+    stack.setProgram({
+      one: { name: "one", requests: [OK] },
+      two: { name: "two", requests: [OK] },
+      auto: { requests: [OK, { url: "https://example.com/more" }] },
+    });
+    const r = await stack.ok(["up", "--yes", "--diff"]);
+    assert.match(r.stdout, /~ requests/);
+    assert.doesNotMatch(r.stdout, /schemaVersion|autoNamed|e\+09/);
+    const [auto] = (await stack.collections()).filter((c) => c.urn.endsWith("::auto"));
+    assert.match(String(auto?.outputs.createdAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(auto?.outputs.__autoNamed, true);
+    stack.setProgram({ one: { name: "one", requests: [OK] }, two: { name: "two", requests: [OK] } });
+    await stack.up();
+  });
+
   it("refresh uses the settings saved by the last up: the error points at --run-program, which works", async () => {
     // An up against a dead address saves that base URL in the state (nothing changes, no call).
     const dead = "http://127.0.0.1:9";
