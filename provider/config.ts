@@ -74,14 +74,40 @@ export function unknownSettings(keys: readonly string[]): { key: string; message
     });
 }
 
+/** The environment variables the provider reads. */
+export const KNOWN_ENV_VARS: readonly string[] = Object.values(CONFIG_KEYS).map(([, envName]) => envName);
+
+/**
+ * `SCRAPINGPROS_*` environment variables that are near misses of a known one that is not set
+ * (`SCRAPINGPROS_BASEURL` for `SCRAPINGPROS_BASE_URL`), each with its message. Other
+ * `SCRAPINGPROS_*` variables (the emulator's, your own) are left alone.
+ */
+export function misspelledEnvSettings(env: NodeJS.ProcessEnv): { name: string; message: string }[] {
+  const out: { name: string; message: string }[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("SCRAPINGPROS_") || KNOWN_ENV_VARS.includes(name)) continue;
+    const near = closestName(name, KNOWN_ENV_VARS);
+    if (near === undefined || (env[near] !== undefined && env[near] !== "")) continue;
+    out.push({
+      name,
+      message:
+        `environment variable ${name} is not read by the provider: did you mean ${near}? ` +
+        `Rename it. The provider reads ${KNOWN_ENV_VARS.join(", ")}`,
+    });
+  }
+  return out;
+}
+
 /**
  * Resolves the settings from stack config and the environment.
  * @throws UserFacingError naming the setting, its source and the expected form, for an unknown
- *   `scrapingpros:*` key, a base URL that is not an absolute http(s) URL, or a bad number.
+ *   `scrapingpros:*` key, a misspelled `SCRAPINGPROS_*` variable, a base URL that is not an absolute http(s) URL, or a bad number.
  */
 export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): ProviderSettings {
   const unknown = unknownSettings(config?.keys?.() ?? []);
   if (unknown.length > 0) throw new UserFacingError(unknown.map((u) => u.message).join("\n"));
+  const misspelled = misspelledEnvSettings(env);
+  if (misspelled.length > 0) throw new UserFacingError(misspelled.map((u) => u.message).join("\n"));
 
   const sources: ProviderSettings["sources"] = {};
   const read = (name: SettingName): string | undefined => {

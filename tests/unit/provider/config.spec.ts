@@ -97,6 +97,21 @@ describe("config: bad settings name the setting, its source and the fix", () => 
     );
   });
 
+  it("a misspelled SCRAPINGPROS_* variable fails when the intended one is unset; others are left alone", () => {
+    assert.equal(
+      messageOf(() => resolveSettings(cfg({}), { SCRAPINGPROS_BASEURL: "http://127.0.0.1:8787" })),
+      "environment variable SCRAPINGPROS_BASEURL is not read by the provider: did you mean SCRAPINGPROS_BASE_URL? " +
+        "Rename it. The provider reads SCRAPINGPROS_API_KEY, SCRAPINGPROS_BASE_URL, SCRAPINGPROS_MAX_RETRIES, " +
+        "SCRAPINGPROS_TIMEOUT_MS, SCRAPINGPROS_DEADLINE_MS",
+    );
+    assert.doesNotThrow(() =>
+      resolveSettings(cfg({}), { SCRAPINGPROS_EMULATOR_API_KEY: "k", SCRAPINGPROS_TEAM: "data" }),
+    );
+    assert.doesNotThrow(() =>
+      resolveSettings(cfg({}), { SCRAPINGPROS_APIKEY: "old", SCRAPINGPROS_API_KEY: "k" }),
+    );
+  });
+
   it("records where each setting came from", () => {
     const s = resolveSettings(cfg({ "scrapingpros:apiKey": "k" }), { SCRAPINGPROS_DEADLINE_MS: "5000" });
     assert.deepEqual(s.sources, {
