@@ -12,6 +12,7 @@ import {
 import { parsePropertyPath } from "./diff";
 import { deriveAutoName } from "./idempotency";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
+import { unknownPropertyReason } from "./near-miss";
 
 /** One problem with an input, as the engine reports it. */
 export interface CheckFailure {
@@ -55,7 +56,7 @@ export function checkCollection(
   };
 
   for (const key of Object.keys(news)) {
-    if (!TOP_LEVEL.has(key) && key !== "autoNamed") fail(key, "is not a Collection property");
+    if (!TOP_LEVEL.has(key) && key !== "autoNamed") fail(key, unknownPropertyReason(key));
   }
 
   const inputs: Record<string, unknown> = {};

@@ -23,19 +23,38 @@ import type {
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
 import { diffCollection } from "./diff";
+import { type MessageSink, processSink, type Severity } from "./engine-log";
 import { canonicalClone, deriveIdempotencyKey } from "./idempotency";
 import { type CollectionInputs, type CollectionOutputs, inputsOf, readState, SCHEMA_VERSION } from "./inputs";
+import {
+  currentScope,
+  describeRecovery,
+  describeRetry,
+  inScope,
+  type Operation,
+  userErrorFor,
+} from "./messages";
+import { requestNearMisses } from "./near-miss";
+import { fromEngine, toEngine } from "./state-wire";
 
-/** Where the provider writes warnings; the engine shows a plugin's stderr in the CLI output. */
+/** A callback that receives one message (tests capture them this way). */
 export type Warn = (message: string) => void;
 
 /** Options for {@link CollectionProvider}, mostly for tests. */
 export interface CollectionProviderOptions {
   /** Builds the client; tests pass one with a short retry schedule. */
   clientFactory?: (settings: ProviderSettings) => ScrapingProsClient;
+  /** Receives warnings instead of the sink (tests). */
   warn?: Warn;
-  /** Where the provider reports what went as planned but is worth knowing (a replayed create). */
+  /** Receives what went as planned but is worth knowing (a replayed create) instead of the sink (tests). */
   info?: Warn;
+  /** Receives details (each retry) instead of the sink (tests); without it they go to `warn`. */
+  debug?: Warn;
+  /**
+   * Where messages go, with the resource's URN. @default the engine, attached to the resource, in
+   * the dynamic-provider process ({@link processSink}); stderr elsewhere
+   */
+  sink?: MessageSink;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -65,7 +84,12 @@ export class CollectionProvider {
     this.#api = new ConfiguredClient({
       clientFactory: options.clientFactory,
       env: options.env,
-      warn: (m) => this.#warn(m),
+      // Each retry is a detail (`--debug`) of its resource; the outcome gets one line (see #run).
+      onRetry: (e) => {
+        const scope = currentScope();
+        scope?.retries.push(e);
+        void this.#say("debug", describeRetry(e), scope?.urn);
+      },
     });
   }
 
@@ -78,7 +102,18 @@ export class CollectionProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+    const { inputs, failures } = await this.#check(fromEngine(olds), news);
+    return { inputs: toEngine(inputs), failures };
+  }
+
+  async #check(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
     const urn = typeof news.__urn === "string" ? news.__urn : undefined;
+    this.#api.assertSettings();
+    // Near misses of known request fields (`customId`): sent as written, so a warning, not a failure.
+    for (const miss of requestNearMisses(news.requests)) await this.#say("warning", miss.message, urn);
     if (urn === undefined) return checkCollection(news, olds);
     if (Object.keys(olds).length > 0) {
       // An existing resource. Remember it: if this deployment replaces it, the engine checks the
@@ -92,11 +127,27 @@ export class CollectionProvider {
     return checkCollection(news, olds, this.#existing.get(urn));
   }
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return diffCollection(olds, news);
+  async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const result = diffCollection(fromEngine(olds), fromEngine(news));
+    if (result.replaces.length > 0) {
+      // The engine shows `+-replace` / `- delete original`: say at preview what that delete does.
+      await this.#say(
+        "warning",
+        `${result.replaces.join(", ")} changes, so this collection is replaced: a new one is created and the ` +
+          `current one (${id}${typeof olds.name === "string" ? `, ${olds.name}` : ""}) stays in your ScrapingPros ` +
+          "account, because the API has no delete",
+        typeof news.__urn === "string" ? news.__urn : undefined,
+      );
+    }
+    return result;
   }
 
-  async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
+  async create(props: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
+    const { id, outs } = await this.#run("create", props.__urn, () => this.#create(fromEngine(props)));
+    return { id, outs: toEngine(outs) };
+  }
+
+  async #create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
     const inputs = toInputs(props);
     const client = this.#getClient();
     const call = callOptions(inputs.__timeouts?.createMs);
@@ -150,16 +201,20 @@ export class CollectionProvider {
       // its requests: one PUT makes it hold what is declared now.
       try {
         const put = await client.collections.update(res.data.id, updateBody(inputs), call());
-        this.#info(
+        await this.#say(
+          "info",
           `collection ${res.data.id} (${inputs.name}): the API replayed an earlier create; re-applied the declared requests`,
+          inputs.__urn,
         );
         const outs = outputsFrom(inputs, put.data, null, false);
         throwIfBlocked(put.data, outs, inputs.requests);
         return { id: res.data.id, outs };
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e;
-        this.#info(
+        await this.#say(
+          "info",
           `collection ${res.data.id} (${inputs.name}) replayed by the API no longer exists; creating a new one`,
+          inputs.__urn,
         );
       }
     }
@@ -176,10 +231,12 @@ export class CollectionProvider {
     call: () => { deadlineMs?: number },
   ): Promise<{ id: string; outs: CollectionOutputs }> {
     const res = await this.#getClient().collections.update(id, updateBody(inputs), call());
-    this.#warn(
+    await this.#say(
+      "warning",
       `collection ${id} (${inputs.name}): adopted an existing collection by ${by} and applied the declared requests; ` +
         "its callback URL cannot be read or changed through the API, so make sure it is the declared " +
         `callbackUrl (${inputs.callbackUrl ?? "none"})`,
+      inputs.__urn,
     );
     const outs = outputsFrom(inputs, res.data, createdAt, true);
     throwIfBlocked(res.data, outs, inputs.requests);
@@ -187,6 +244,18 @@ export class CollectionProvider {
   }
 
   async read(
+    id: string,
+    props: Record<string, unknown>,
+  ): Promise<{ id?: string; props?: Record<string, unknown>; inputs?: Record<string, unknown> }> {
+    const result = await this.#run("read", props.__urn, () => this.#read(id, fromEngine(props)));
+    return {
+      ...result,
+      ...(result.props ? { props: toEngine(result.props) } : {}),
+      ...(result.inputs ? { inputs: toEngine(result.inputs) } : {}),
+    };
+  }
+
+  async #read(
     id: string,
     props: Record<string, unknown>,
   ): Promise<{ id?: string; props?: Record<string, unknown>; inputs?: Record<string, unknown> }> {
@@ -213,6 +282,17 @@ export class CollectionProvider {
     id: string,
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
+  ): Promise<{ outs: Record<string, unknown> }> {
+    const { outs } = await this.#run("update", news.__urn, () =>
+      this.#update(id, fromEngine(olds), fromEngine(news)),
+    );
+    return { outs: toEngine(outs) };
+  }
+
+  async #update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
   ): Promise<{ outs: CollectionOutputs }> {
     const inputs = toInputs(news);
     const previous = readState(olds);
@@ -227,19 +307,43 @@ export class CollectionProvider {
   }
 
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    const state = readState(props);
-    this.#warn(
+    const state = readState(fromEngine(props));
+    await this.#say(
+      "warning",
       `collection ${id} (${state.name}) was removed from the stack but still exists in ScrapingPros: ` +
         "the API has no delete endpoint",
+      state.__urn,
     );
   }
 
-  #warn(message: string): void {
-    (this.#options.warn ?? ((m: string) => console.error(`warning: ${m}`)))(message);
+  /**
+   * Runs one operation on one resource: retries are counted against it, a success after retries
+   * gets one line, and an API error becomes a message that names the settings involved.
+   */
+  async #run<T>(op: Operation, urn: unknown, fn: () => Promise<T>): Promise<T> {
+    const at = typeof urn === "string" && urn !== "" ? urn : undefined;
+    return inScope(op, at, async (scope) => {
+      try {
+        const result = await fn();
+        const recovered = describeRecovery(scope);
+        if (recovered) await this.#say("info", recovered, at);
+        return result;
+      } catch (e) {
+        throw userErrorFor(e, { op, settings: this.#api.settings, baseUrl: this.#api.baseUrl });
+      }
+    });
   }
 
-  #info(message: string): void {
-    (this.#options.info ?? this.#options.warn ?? ((m: string) => console.error(m)))(message);
+  /** Sends a message about the resource `urn` to the test callbacks or the sink. */
+  async #say(severity: Severity, message: string, urn: string | undefined): Promise<void> {
+    const { warn, info, debug } = this.#options;
+    if (warn || info || debug) {
+      if (severity === "warning" || severity === "error") warn?.(message);
+      else if (severity === "info") (info ?? warn)?.(message);
+      else (debug ?? warn)?.(message);
+      return;
+    }
+    await (this.#options.sink ?? processSink())(severity, message, urn);
   }
 
   #getClient(): ScrapingProsClient {
@@ -311,7 +415,7 @@ function throwIfBlocked(
     `collection ${result.id} (${outs.name}) was saved, but the API refused ${result.blocked_urls.length} URL(s); ` +
     "fix or remove them and run `pulumi up` again";
   const reasons = [summary, ...result.blocked_urls.map((b) => describeBlocked(b, requests))];
-  throw new ResourceInitError(reasons.join("\n  "), result.id, { ...outs }, reasons);
+  throw new ResourceInitError(reasons.join("\n  "), result.id, toEngine(outs), reasons);
 }
 
 function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[]): string {

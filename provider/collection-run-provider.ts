@@ -31,6 +31,15 @@ import { ResourceInitError, type Warn } from "./collection-provider";
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
 import { sameJson } from "./diff";
+import { processSink } from "./engine-log";
+import {
+  currentScope,
+  describeRecovery,
+  describeRetry,
+  inScope,
+  type Operation,
+  userErrorFor,
+} from "./messages";
 
 /** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
@@ -100,7 +109,13 @@ export class CollectionRunProvider {
     this.#api = new ConfiguredClient({
       clientFactory: options.clientFactory,
       env: options.env,
-      warn: (m) => this.#warn(m),
+      // Each retry is a detail (`--debug`) of its resource; the outcome gets one line (see #run).
+      onRetry: (e) => {
+        const scope = currentScope();
+        scope?.retries.push(e);
+        if (this.#options.warn) this.#options.warn(describeRetry(e));
+        else void processSink()("debug", describeRetry(e), scope?.urn);
+      },
     });
   }
 
@@ -113,6 +128,7 @@ export class CollectionRunProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: Failure[] }> {
+    this.#api.assertSettings();
     if (typeof news.__urn === "string" && typeof olds.runId === "string") {
       this.#previousRuns.set(news.__urn, olds.runId);
     }
@@ -134,6 +150,10 @@ export class CollectionRunProvider {
   }
 
   async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionRunOutputs }> {
+    return this.#run("create", props.__urn, () => this.#create(props));
+  }
+
+  async #create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionRunOutputs }> {
     const inputs = toInputs(props);
     const client = this.#getClient();
     const fingerprint = runFingerprint(inputs);
@@ -144,7 +164,7 @@ export class CollectionRunProvider {
     const live = await client.request("GET", runsPath, RunList, { query: { status_filter: "in_progress" } });
     const mine = pickOwnRun(live.data.items, inputs, fingerprint, exclude, undefined);
     if (mine) {
-      this.#warn(
+      await this.#warn(
         `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to this resource's run in progress instead of starting another`,
       );
       return this.#finish(inputs, mine, mine.created_at ?? null, true);
@@ -186,7 +206,7 @@ export class CollectionRunProvider {
         found = pickOwnRun(all.data.items, inputs, fingerprint, exclude, since);
       }
       if (found) {
-        this.#warn(
+        await this.#warn(
           `run ${found.run_id} of collection ${inputs.collectionId}: the start got no answer; re-attached to the run it started`,
         );
         return this.#finish(inputs, found, found.created_at ?? startedSec, true);
@@ -196,6 +216,10 @@ export class CollectionRunProvider {
   }
 
   async read(id: string, props: Record<string, unknown>) {
+    return this.#run("read", props.__urn, () => this.#read(id, props));
+  }
+
+  async #read(id: string, props: Record<string, unknown>) {
     const state = props as unknown as CollectionRunOutputs;
     try {
       const res = await this.#getClient().runs.get(state.collectionId, id);
@@ -213,6 +237,10 @@ export class CollectionRunProvider {
   }
 
   async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return this.#run("update", news.__urn, () => this.#update(id, olds, news));
+  }
+
+  async #update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const inputs = toInputs(news);
     const state = olds as unknown as CollectionRunOutputs;
     if (state.status === "in_progress" && inputs.wait === "completed") {
@@ -228,8 +256,12 @@ export class CollectionRunProvider {
   }
 
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
+    return this.#run("delete", props.__urn, () => this.#delete(id, props));
+  }
+
+  async #delete(id: string, props: Record<string, unknown>): Promise<void> {
     const state = props as unknown as CollectionRunOutputs;
-    this.#warn(
+    await this.#warn(
       `run ${id} of collection ${state.collectionId} was removed from the stack; the API cannot delete or cancel a run, ` +
         `so it ${state.status === "in_progress" ? "may still be running" : "stays in the collection's run history"}`,
     );
@@ -250,7 +282,7 @@ export class CollectionRunProvider {
     if (run.status !== "in_progress") {
       const failed = (outs.failedRequests ?? 0) + (outs.timeoutRequests ?? 0);
       if (failed > 0 && inputs.failOn !== "any-failed") {
-        this.#warn(
+        await this.#warn(
           `run ${run.run_id} of collection ${inputs.collectionId} ended "${run.status}" with ${outs.failedRequests ?? 0} failed and ` +
             `${outs.timeoutRequests ?? 0} timed-out request(s) of ${outs.totalRequests ?? "?"}`,
         );
@@ -287,8 +319,28 @@ export class CollectionRunProvider {
     throw new ResourceInitError(message, run.run_id, { ...outs }, [message]);
   }
 
-  #warn(message: string): void {
-    (this.#options.warn ?? ((m: string) => console.error(`warning: ${m}`)))(message);
+  /**
+   * Runs one operation on one resource: retries are counted against it, a success after retries
+   * gets one line, and an API error becomes a message that names the settings involved.
+   */
+  async #run<T>(op: Operation, urn: unknown, fn: () => Promise<T>): Promise<T> {
+    const at = typeof urn === "string" && urn !== "" ? urn : undefined;
+    return inScope(op, at, async (scope) => {
+      try {
+        const result = await fn();
+        const recovered = describeRecovery(scope);
+        if (recovered && !this.#options.warn) await processSink()("info", recovered, at);
+        return result;
+      } catch (e) {
+        throw userErrorFor(e, { op, settings: this.#api.settings, baseUrl: this.#api.baseUrl });
+      }
+    });
+  }
+
+  /** A warning about the resource of the running operation, attached to it. */
+  async #warn(message: string): Promise<void> {
+    if (this.#options.warn) this.#options.warn(message);
+    else await processSink()("warning", message, currentScope()?.urn);
   }
 
   #getClient(): ScrapingProsClient {

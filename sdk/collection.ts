@@ -117,10 +117,10 @@ export class Collection extends pulumi.CustomResource {
   declare readonly requests: pulumi.Output<Record<string, unknown>[]>;
   /** The webhook URL, when set. */
   declare readonly callbackUrl: pulumi.Output<string | undefined>;
-  /** Creation time, epoch seconds, as the API reports it (known after adoption or a refresh). */
-  declare readonly createdAt: pulumi.Output<number | null>;
-  /** Last update time, epoch seconds, as the API reports it (known after adoption or a refresh). */
-  declare readonly updatedAt: pulumi.Output<number | null>;
+  /** Creation time, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`), as the API reports it (known after adoption or a refresh). */
+  declare readonly createdAt: pulumi.Output<string | null>;
+  /** Last update time, ISO 8601 UTC, as the API reports it (known after adoption or a refresh). */
+  declare readonly updatedAt: pulumi.Output<string | null>;
   /** How many requests the API kept: submitted, minus duplicates skipped, minus blocked URLs. */
   declare readonly requestCount: pulumi.Output<number>;
   /** How many requests the API dropped as duplicates of (url, custom_id). */
@@ -151,6 +151,9 @@ export class Collection extends pulumi.CustomResource {
     // Collection costs the program over a bare dynamic resource (bench/engine-floor.ts). Optional
     // inputs that are not declared outputs are passed only when set; unset, they were never sent.
     const props: pulumi.Inputs = {
+      // Keys the Collection does not have are passed on, however `args` was built (a spread, a
+      // variable, JSON): `check` rejects each, naming it and the likely intended property.
+      ...unknownArgs(args),
       name: args.name,
       requests: args.requests,
       callbackUrl: args.callbackUrl,
@@ -170,6 +173,7 @@ export class Collection extends pulumi.CustomResource {
       duplicatesSkipped: undefined,
       blockedUrls: undefined,
       adopted: undefined,
+      ...outputArgs(args),
     };
     super(COLLECTION_TYPE, name, props, opts);
   }
@@ -178,6 +182,32 @@ export class Collection extends pulumi.CustomResource {
 /** The entries whose value is not `undefined`. */
 function definedOnly(entries: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}
+
+/** The arguments a Collection declares; every other key of the args reaches `check`, which rejects it. */
+const DECLARED_ARGS = new Set(["name", "requests", "callbackUrl", "adoptExisting", "adoptId"]);
+/** Output names: placeholders the constructor sets, unless the args carry them (then `check` rejects them). */
+const OUTPUT_NAMES = new Set([
+  "createdAt",
+  "updatedAt",
+  "requestCount",
+  "duplicatesSkipped",
+  "blockedUrls",
+  "adopted",
+]);
+
+function unknownArgs(args: CollectionArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) {
+    if (!DECLARED_ARGS.has(k) && !OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function outputArgs(args: CollectionArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) if (OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  return out;
 }
 
 /**

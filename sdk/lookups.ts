@@ -220,7 +220,11 @@ function isoSince(since: string | Date): string {
  */
 export function programConfigSource(): ConfigSource {
   const config = new pulumi.Config("scrapingpros");
-  return { get: (key) => config.get(key.slice(key.indexOf(":") + 1)) };
+  return {
+    get: (key) => config.get(key.slice(key.indexOf(":") + 1)),
+    // So that an unknown `scrapingpros:*` key fails a lookup as it fails the provider.
+    keys: () => Object.keys(pulumi.runtime.allConfig()),
+  };
 }
 
 /** One client per lookup, closed afterwards, so no keep-alive socket holds the program open. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ensureProviderModuleResolves } from "./provider-module";
+import { checkStackSettings } from "./settings-check";
 
 /** The type token of the per-stack scope. Never change it: existing state would be orphaned. */
 export const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
@@ -47,6 +48,8 @@ export function stackScope(): StackScope {
     ensureProviderModuleResolves();
     scope = new StackScope(STACK_SCOPE_NAME);
     registry.set(run, scope);
+    // Once per deployment, like the scope itself.
+    checkStackSettings();
   }
   return scope;
 }

@@ -15,6 +15,7 @@ import {
   parseDetail,
   ResponseValidationError,
   redact,
+  ScrapingProsError,
 } from "./errors";
 import { isThrottle, type RateLimitState, throttlePauseMs } from "./rate-limit-policy";
 import {
@@ -192,6 +193,27 @@ export class ScrapingProsClient {
     schema: S,
     options: RequestOptions = {},
   ): Promise<ApiResponse<z.infer<S>>> {
+    const sent = { attempts: 0 };
+    try {
+      return await this.#request(method, path, schema, options, sent);
+    } catch (e) {
+      // What the user needs to judge a failure: how many attempts, within which deadline.
+      if (e instanceof ScrapingProsError) {
+        e.attempts = sent.attempts;
+        e.deadlineMs = options.deadlineMs ?? this.#retry.deadlineMs;
+        e.deadlineFrom = options.deadlineMs !== undefined ? "call" : "client";
+      }
+      throw e;
+    }
+  }
+
+  async #request<S extends z.ZodType>(
+    method: "GET" | "POST" | "PUT",
+    path: string,
+    schema: S,
+    options: RequestOptions,
+    sent: { attempts: number },
+  ): Promise<ApiResponse<z.infer<S>>> {
     const now = this.#options.now ?? Date.now;
     const sleep = this.#options.sleep ?? sleepTimer;
     const random = this.#options.random ?? Math.random;
@@ -231,6 +253,7 @@ export class ScrapingProsClient {
                 new ApiTimeoutError(`${method} ${path} waited past its deadline for the API's rate limit`)
               );
             }
+            sent.attempts++;
             return this.#attempt(method, url, headers, body, Math.min(this.#retry.timeoutMs, remaining));
           },
           clock,

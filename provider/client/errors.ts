@@ -23,6 +23,12 @@ export interface ValidationDetail {
 export class ScrapingProsError extends Error {
   /** Stable, documented code, e.g. `API_ERR_RATE_LIMIT`. */
   readonly code: string;
+  /** How many attempts the failed call made, set by the client when it gives up. */
+  attempts?: number;
+  /** The call's overall deadline in ms, set by the client when it gives up. */
+  deadlineMs?: number;
+  /** Whether that deadline was the client's setting or given for this call (`customTimeouts`). */
+  deadlineFrom?: "client" | "call";
 
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -36,7 +36,87 @@ describe("config", () => {
   it("rejects a non-numeric retry setting, naming the key", () => {
     assert.throws(
       () => resolveSettings(cfg({ "scrapingpros:maxRetries": "lots" }), {}),
-      /scrapingpros:maxRetries/,
+      (e: Error) =>
+        /stack config scrapingpros:maxRetries is "lots": it must be a non-negative whole number/.test(
+          e.message,
+        ),
     );
+  });
+});
+
+describe("config: bad settings name the setting, its source and the fix", () => {
+  const keys = (values: Record<string, string>) => ({
+    get: (k: string) => values[k],
+    keys: () => Object.keys(values),
+  });
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error("did not throw");
+  };
+
+  it("an unknown scrapingpros:* key fails, with the likely intended key and the known ones; other namespaces are ignored", () => {
+    assert.equal(
+      messageOf(() =>
+        resolveSettings(keys({ "scrapingpros:baseURL": "http://127.0.0.1:8787", "aws:region": "x" }), {}),
+      ),
+      "unknown setting scrapingpros:baseURL in the stack config: did you mean scrapingpros:baseUrl? Run " +
+        "`pulumi config rm scrapingpros:baseURL` and `pulumi config set scrapingpros:baseUrl <value>`. The provider " +
+        "reads scrapingpros:apiKey, scrapingpros:baseUrl, scrapingpros:maxRetries, scrapingpros:timeoutMs, scrapingpros:deadlineMs",
+    );
+    assert.match(
+      messageOf(() => resolveSettings(keys({ "scrapingpros:apikey": "k" }), {})),
+      /did you mean scrapingpros:apiKey\? Run `pulumi config rm scrapingpros:apikey` and `pulumi config set --secret scrapingpros:apiKey <value>`/,
+    );
+    assert.match(
+      messageOf(() => resolveSettings(keys({ "scrapingpros:region": "eu" }), {})),
+      /^unknown setting scrapingpros:region in the stack config: remove it with `pulumi config rm scrapingpros:region`/,
+    );
+    assert.doesNotThrow(() =>
+      resolveSettings(keys({ "aws:region": "x", "scrapingpros:baseUrl": "https://a.example" }), {}),
+    );
+  });
+
+  it("a base URL without a scheme, or not http(s), names its source and the expected form", () => {
+    const expected =
+      "expected an absolute http(s) URL such as https://api.scrapingpros.com or http://127.0.0.1:8787";
+    assert.equal(
+      messageOf(() => resolveSettings(cfg({ "scrapingpros:baseUrl": "127.0.0.1:8787" }), {})),
+      `stack config scrapingpros:baseUrl is "127.0.0.1:8787": it has no scheme (add http:// or https://); ${expected}`,
+    );
+    assert.equal(
+      messageOf(() => resolveSettings(cfg({}), { SCRAPINGPROS_BASE_URL: "api.scrapingpros.com" })),
+      `environment variable SCRAPINGPROS_BASE_URL is "api.scrapingpros.com": it has no scheme (add http:// or https://); ${expected}`,
+    );
+    assert.equal(
+      messageOf(() => resolveSettings(cfg({ "scrapingpros:baseUrl": "ftp://files.example" }), {})),
+      `stack config scrapingpros:baseUrl is "ftp://files.example": it uses ftp, not http or https; ${expected}`,
+    );
+  });
+
+  it("a misspelled SCRAPINGPROS_* variable fails when the intended one is unset; others are left alone", () => {
+    assert.equal(
+      messageOf(() => resolveSettings(cfg({}), { SCRAPINGPROS_BASEURL: "http://127.0.0.1:8787" })),
+      "environment variable SCRAPINGPROS_BASEURL is not read by the provider: did you mean SCRAPINGPROS_BASE_URL? " +
+        "Rename it. The provider reads SCRAPINGPROS_API_KEY, SCRAPINGPROS_BASE_URL, SCRAPINGPROS_MAX_RETRIES, " +
+        "SCRAPINGPROS_TIMEOUT_MS, SCRAPINGPROS_DEADLINE_MS",
+    );
+    assert.doesNotThrow(() =>
+      resolveSettings(cfg({}), { SCRAPINGPROS_EMULATOR_API_KEY: "k", SCRAPINGPROS_TEAM: "data" }),
+    );
+    assert.doesNotThrow(() =>
+      resolveSettings(cfg({}), { SCRAPINGPROS_APIKEY: "old", SCRAPINGPROS_API_KEY: "k" }),
+    );
+  });
+
+  it("records where each setting came from", () => {
+    const s = resolveSettings(cfg({ "scrapingpros:apiKey": "k" }), { SCRAPINGPROS_DEADLINE_MS: "5000" });
+    assert.deepEqual(s.sources, {
+      apiKey: "stack config scrapingpros:apiKey",
+      deadlineMs: "environment variable SCRAPINGPROS_DEADLINE_MS",
+    });
   });
 });

@@ -213,3 +213,27 @@ describe("CollectionSet (program shape)", () => {
     assert.deepEqual(reg?.inputs.__timeouts, { createMs: 120000 });
   });
 });
+
+describe("Collection arguments the resource does not have", () => {
+  it("reach check however the args were built (a variable, a spread), and cannot override internals", async () => {
+    const spec = {
+      name: "typo",
+      requests: [],
+      callback_url: "https://hooks.example/x",
+      adopt_existing: true,
+      __urn: "urn:forged",
+      requestCount: 7,
+    };
+    const c = new Collection("typo", spec);
+    await out(c.id);
+    const reg = registered.find((r) => r.name === "typo");
+    assert.equal(reg?.inputs.callback_url, "https://hooks.example/x");
+    assert.equal(reg?.inputs.adopt_existing, true);
+    assert.equal(
+      reg?.inputs.requestCount,
+      7,
+      "an output passed as an argument reaches check, which rejects it",
+    );
+    assert.equal(reg?.inputs.__urn, `urn:pulumi:dev::proj::${COLLECTION_TYPE}::typo`);
+  });
+});
