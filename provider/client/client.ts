@@ -72,7 +72,9 @@ export interface ClientOptions extends Partial<RetryOptions> {
 
 /** What the client tells `onRetry` before it waits and tries again. */
 export interface RetryEvent {
+  /** HTTP method of the call, e.g. `GET`. */
   method: string;
+  /** Path of the call, without query string or host. */
   path: string;
   /** The attempt that failed, 0-based (throttled attempts included). */
   attempt: number;
@@ -83,12 +85,15 @@ export interface RetryEvent {
    * pauses for `delayMs`, and the retry does not count against `maxRetries`.
    */
   throttled: boolean;
+  /** How long the client waits before the next attempt. @unit milliseconds */
   delayMs: number;
 }
 
 /** Per-call settings. */
 export interface RequestOptions {
+  /** Query parameters; entries whose value is undefined are left out. */
   query?: Record<string, string | undefined>;
+  /** The request body, sent as JSON. */
   body?: unknown;
   /** Sent as `Idempotency-Key`; makes a POST retryable. */
   idempotencyKey?: string;
@@ -100,10 +105,13 @@ export interface RequestOptions {
 
 /** A successful response with the metadata a caller may need. */
 export interface ApiResponse<T> {
+  /** The body, parsed and checked against the endpoint's schema. */
   data: T;
+  /** HTTP status of the response (2xx). */
   status: number;
   /** True when the server answered `Idempotency-Replayed: true`: nothing new was created. */
   replayed: boolean;
+  /** `x-request-id` of the response, when the server sent one. */
   requestId: string | undefined;
   /** How many attempts the call took (1 when it succeeded first time). */
   attempts: number;

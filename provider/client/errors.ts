@@ -37,6 +37,10 @@ export class ScrapingProsError extends Error {
     Object.defineProperty(this, BRAND, { value: this.code, enumerable: false });
   }
 
+  /**
+   * `value instanceof SomeError` by brand and class name instead of prototype identity, so it is true
+   * for errors made by another loaded copy of this package too.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== "object" || value === null || !(BRAND in value)) return false;
     // `this` is the class on the right of `instanceof`; subclasses narrow by name along the chain.
@@ -53,11 +57,17 @@ function hasClassInChain(value: object, name: string): boolean {
 
 /** Fields shared by errors that carry an HTTP response. */
 export interface ApiErrorInit {
+  /** HTTP status of the response. */
   status: number;
+  /** The body's `detail`, as {@link parseDetail} extracts it; undefined for an empty body. */
   detail: string | ValidationDetail[] | undefined;
+  /** Response headers, lower-cased names. */
   headers: Record<string, string>;
+  /** HTTP method of the failed request, e.g. `POST`. */
   method: string;
+  /** Path of the failed request, e.g. `/v1/async/collections/{id}`, without query or host. */
   path: string;
+  /** Whether the retry policy treats this status as transient (408, 429, 5xx). */
   retryable: boolean;
 }
 
@@ -73,8 +83,9 @@ export class ApiError extends ScrapingProsError {
   readonly requestId: string | undefined;
   /** Whether the retry policy treats this status as transient. */
   readonly retryable: boolean;
-  /** HTTP method and path of the failed request (never the query's secrets or headers). */
+  /** HTTP method of the failed request, e.g. `POST`. */
   readonly method: string;
+  /** Path of the failed request, without query string or host (so never a secret). */
   readonly path: string;
 
   constructor(init: ApiErrorInit, code = "API_ERR") {
@@ -124,7 +135,13 @@ export class ApiTimeoutError extends ApiConnectionError {
 
 /** A 2xx response whose body did not match the expected schema. Holds the issues, not the body. */
 export class ResponseValidationError extends ScrapingProsError {
-  readonly issues: { path: string; message: string }[];
+  /** What did not match, one entry per zod issue. */
+  readonly issues: {
+    /** Where in the body, keys joined by dots, e.g. `items.0.run_id`; `""` for the root. */
+    path: string;
+    /** What is wrong there, as zod words it. */
+    message: string;
+  }[];
   constructor(what: string, issues: { path: string; message: string }[]) {
     super(
       `unexpected response from ${what}: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`,

@@ -44,9 +44,25 @@ export interface RateLimitState {
 /** One answered attempt, as the request loop reports it. */
 export type RateLimitEvent =
   /** A 2xx or a 4xx other than 429: the API kept up with the pace. (5xx and lost answers are no event.) */
-  | { kind: "accepted"; at: number; startedAt: number }
+  | {
+      /** The API accepted the attempt. */
+      kind: "accepted";
+      /** When the answer arrived, epoch ms. */
+      at: number;
+      /** When the attempt was sent, epoch ms. */
+      startedAt: number;
+    }
   /** A 429, or a 503 with `Retry-After`; `pauseMs` from {@link throttlePauseMs}. */
-  | { kind: "throttled"; at: number; startedAt: number; pauseMs: number };
+  | {
+      /** The API throttled the attempt. */
+      kind: "throttled";
+      /** When the answer arrived, epoch ms. */
+      at: number;
+      /** When the attempt was sent, epoch ms: a throttled attempt sent at or before the last decrease does not halve the concurrency again. */
+      startedAt: number;
+      /** How long every call of the process pauses from `at`. @unit milliseconds */
+      pauseMs: number;
+    };
 
 /** The state before any event. */
 export function initialRateLimitState(opts: RateLimitOptions = DEFAULT_RATE_LIMIT): RateLimitState {

@@ -19,16 +19,20 @@ import {
 
 /** How an attempt waits: the client's clock and sleep (injected in tests). */
 export interface LimitClock {
+  /** The current time, epoch ms. */
   now: () => number;
+  /** Resolves after `ms` milliseconds. */
   sleep: (ms: number) => Promise<void>;
 }
 
 /** Queue priorities: higher runs first. A retry goes before first attempts, so old calls finish. */
 export const FIRST_ATTEMPT_PRIORITY = 0;
+/** Queue priority of a retry: above {@link FIRST_ATTEMPT_PRIORITY}, so calls already under way finish first. */
 export const RETRY_PRIORITY = 1;
 
 /** A process-wide view of one API account's limits. */
 export class RateLimits {
+  /** The policy's settings: the defaults overridden by the constructor's options, frozen. */
   readonly options: Readonly<RateLimitOptions>;
   readonly #queue: PQueue;
   #state: RateLimitState;

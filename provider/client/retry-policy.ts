@@ -39,9 +39,22 @@ export type RetryMode = "safe" | "keyed" | "never";
 
 /** What went wrong with one attempt. */
 export type AttemptFailure =
-  | { kind: "status"; status: number; retryAfter?: string | undefined }
-  | { kind: "network" }
-  | { kind: "timeout" };
+  | {
+      /** The API answered with a non-2xx status. */
+      kind: "status";
+      /** The HTTP status code. */
+      status: number;
+      /** The raw `Retry-After` header (seconds or an HTTP date), when sent. */
+      retryAfter?: string | undefined;
+    }
+  | {
+      /** No response: the connection failed, was reset or closed. */
+      kind: "network";
+    }
+  | {
+      /** The attempt's timeout ran out before the response. */
+      kind: "timeout";
+    };
 
 /** Statuses worth another attempt: timeouts, rate limits and server faults. */
 export function isRetryableStatus(status: number): boolean {
