@@ -13,10 +13,13 @@ import { parsePropertyPath } from "./diff";
 import { deriveAutoName } from "./idempotency";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
 import { unknownPropertyReason } from "./near-miss";
+import type { CheckResult } from "./results";
 
 /** One problem with an input, as the engine reports it. */
 export interface CheckFailure {
+  /** The input's property path, e.g. `requests[3].url` or `name`. */
   property: string;
+  /** What is wrong and what is expected, for the user. */
   reason: string;
 }
 
@@ -44,10 +47,7 @@ export function checkCollection(
   news: Record<string, unknown>,
   olds: Record<string, unknown> = {},
   replacing?: { generation: number },
-): {
-  inputs: Record<string, unknown>;
-  failures: CheckFailure[];
-} {
+): CheckResult {
   const failures: CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
   // the shapes and the URL rules are the ones of collection-rules.ts, which the file loader shares

@@ -22,7 +22,7 @@ import type {
 } from "./client/schemas";
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
-import { diffCollection } from "./diff";
+import { type CollectionDiff, diffCollection } from "./diff";
 import { type MessageSink, processSink, type Severity } from "./engine-log";
 import { canonicalClone, deriveIdempotencyKey } from "./idempotency";
 import { type CollectionInputs, type CollectionOutputs, inputsOf, readState, SCHEMA_VERSION } from "./inputs";
@@ -35,6 +35,7 @@ import {
   userErrorFor,
 } from "./messages";
 import { requestNearMisses } from "./near-miss";
+import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "./results";
 import { fromEngine, toEngine } from "./state-wire";
 
 /** A callback that receives one message (tests capture them this way). */
@@ -55,13 +56,17 @@ export interface CollectionProviderOptions {
    * the dynamic-provider process ({@link processSink}); stderr elsewhere
    */
   sink?: MessageSink;
+  /** The environment the settings' `SCRAPINGPROS_*` variables are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
 }
 
 /** Thrown by create when the API created the collection but refused some URLs: the engine records the id. */
 export class ResourceInitError extends Error {
+  /** The id of the resource that exists despite the error. */
   readonly id: string;
+  /** The resource's state (outputs) to record with the id. */
   readonly properties: Record<string, unknown>;
+  /** Why the resource is incomplete, one message each, shown by the engine. */
   readonly reasons: string[];
   constructor(message: string, id: string, properties: Record<string, unknown>, reasons: string[]) {
     super(message);
@@ -98,10 +103,11 @@ export class CollectionProvider {
     await this.#api.configure(req.config);
   }
 
-  async check(
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  /**
+   * Validates the inputs with {@link checkCollection} (no API call) and warns about near misses of
+   * request fields. Throws when the provider has no API key.
+   */
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const { inputs, failures } = await this.#check(fromEngine(olds), news);
     return { inputs: toEngine(inputs), failures };
   }
@@ -127,7 +133,15 @@ export class CollectionProvider {
     return checkCollection(news, olds, this.#existing.get(urn));
   }
 
-  async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+  /**
+   * Compares the state with the new inputs with {@link diffCollection} (no API call); warns at
+   * preview when the collection is replaced, since the old one stays in the account.
+   */
+  async diff(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<CollectionDiff> {
     const result = diffCollection(fromEngine(olds), fromEngine(news));
     if (result.replaces.length > 0) {
       // The engine shows `+-replace` / `- delete original`: say at preview what that delete does.
@@ -142,7 +156,14 @@ export class CollectionProvider {
     return result;
   }
 
-  async create(props: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
+  /**
+   * Creates the collection (`POST /v1/async/collections` with an idempotency key derived from the
+   * URN, the stack's scope and the body), or adopts an existing one (by `adoptId`, or by name with
+   * `adoptExisting` or a derived name) and applies the declared requests with one PUT. Throws
+   * {@link ResourceInitError} when the collection exists but the API blocked some URLs, and an API
+   * error (see the client's error classes) when a call fails.
+   */
+  async create(props: Record<string, unknown>): Promise<CreateResult> {
     const { id, outs } = await this.#run("create", props.__urn, () => this.#create(fromEngine(props)));
     return { id, outs: toEngine(outs) };
   }
@@ -243,10 +264,12 @@ export class CollectionProvider {
     return { id, outs };
   }
 
-  async read(
-    id: string,
-    props: Record<string, unknown>,
-  ): Promise<{ id?: string; props?: Record<string, unknown>; inputs?: Record<string, unknown> }> {
+  /**
+   * Refreshes from `GET /v1/async/collections/{id}`: the name and timestamps come from the API,
+   * everything else keeps its last applied value (the API does not return the requests). An empty
+   * `id` when the collection is gone (404).
+   */
+  async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
     const result = await this.#run("read", props.__urn, () => this.#read(id, fromEngine(props)));
     return {
       ...result,
@@ -278,11 +301,15 @@ export class CollectionProvider {
     return { id: found.data.id, props: { ...outs }, inputs: { ...inputsOf(outs) } };
   }
 
+  /**
+   * Replaces the name and the whole request list (`PUT /v1/async/collections/{id}`). Throws
+   * {@link ResourceInitError} when URLs were blocked, and an API error otherwise.
+   */
   async update(
     id: string,
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
-  ): Promise<{ outs: Record<string, unknown> }> {
+  ): Promise<UpdateResult> {
     const { outs } = await this.#run("update", news.__urn, () =>
       this.#update(id, fromEngine(olds), fromEngine(news)),
     );
@@ -306,6 +333,7 @@ export class CollectionProvider {
     return { outs };
   }
 
+  /** Forgets the collection with a warning: the API has no delete endpoint (API reference §2.5). */
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
     const state = readState(fromEngine(props));
     await this.#say(

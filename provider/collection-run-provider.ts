@@ -22,7 +22,7 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
-import { UNKNOWN } from "./check";
+import { type CheckFailure, UNKNOWN } from "./check";
 import type { ScrapingProsClient } from "./client/client";
 import { ApiConnectionError, ApiError, NotFoundError } from "./client/errors";
 import { path } from "./client/path";
@@ -30,7 +30,7 @@ import { Run, RunList } from "./client/schemas";
 import { ResourceInitError, type Warn } from "./collection-provider";
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
-import { sameJson } from "./diff";
+import { type CollectionDiff, sameJson } from "./diff";
 import { processSink } from "./engine-log";
 import {
   currentScope,
@@ -40,6 +40,7 @@ import {
   type Operation,
   userErrorFor,
 } from "./messages";
+import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "./results";
 
 /** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
@@ -52,27 +53,46 @@ export const RUN_REPLACE_PROPERTIES = ["collectionId", "triggers", "callbackUrl"
 
 /** The declared inputs, as check returns them. */
 export interface CollectionRunInputs {
+  /** The id of the collection to run. A change starts a new run (a replacement). */
   collectionId: string;
+  /** Any JSON value; a change starts a new run (a replacement). Absent: never re-run on its own. */
   triggers?: unknown;
+  /** `"completed"` (the default): create waits for the run to end; `"none"`: create returns once it started. */
   wait: "none" | "completed";
+  /** How long create waits for the run to end when `wait` is `"completed"`. @default 1800 @unit seconds */
   timeoutSeconds: number;
+  /**
+   * The run's webhook, an absolute http(s) URL without a fragment (the provider puts the run's
+   * fingerprint there). A change starts a new run.
+   */
   callbackUrl?: string;
+  /** `"any-failed"`: the deployment fails when a job failed or timed out; `"none"` (the default): a warning. */
   failOn: "none" | "any-failed";
+  /** The resource's URN, passed by the SDK (part of the run's fingerprint). */
   __urn: string;
+  /** The stack's StackScope id, passed by the SDK (part of the run's fingerprint); `""` when absent. */
   __scope: string;
 }
 
 /** The state of a CollectionRun: its inputs plus what the API reported. */
 export interface CollectionRunOutputs extends Omit<CollectionRunInputs, "callbackUrl"> {
+  /** The run's id (also the resource's id). */
   runId: string;
+  /** The run's status as last seen: `in_progress`, `completed`, or another value kept as given (API reference §4.3). */
   status: string;
+  /** Number of jobs in the run; `null` when the API did not say. */
   totalRequests: number | null;
+  /** Jobs that succeeded, as last seen; `null` when the API did not say. */
   successRequests: number | null;
+  /** Jobs that failed, as last seen; `null` when the API did not say. */
   failedRequests: number | null;
+  /** Jobs that timed out, as last seen; `null` when the API did not say. */
   timeoutRequests: number | null;
+  /** The run's job ids; `[]` when the response had none (the runs list omits them, API reference §4.2). */
   jobIds: string[];
   /** The run's webhook as the API reports it, fingerprint fragment removed; `null` without one. */
   callbackUrl: string | null;
+  /** Webhook delivery: `pending`, `sent`, or `null` without a webhook (API reference §4.3). */
   callbackStatus: string | null;
   /** Epoch seconds: the API's `created_at` when a response carried it, else the provider's clock at the start. */
   createdAt: number | null;
@@ -84,18 +104,19 @@ export interface CollectionRunOutputs extends Omit<CollectionRunInputs, "callbac
 
 /** Options of {@link CollectionRunProvider}, for tests. */
 export interface CollectionRunProviderOptions {
+  /** Builds the client; tests pass one with a short retry schedule. */
   clientFactory?: (settings: ProviderSettings) => ScrapingProsClient;
+  /** Receives warnings (and each retry) instead of the engine's log (tests). */
   warn?: Warn;
+  /** The environment the settings' `SCRAPINGPROS_*` variables are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Waits between polls. @default timers */
   sleep?: (ms: number) => Promise<void>;
   /** First poll interval, doubled (×1.5) up to `maxPollMs`. @default 500 */
   initialPollMs?: number;
-  /** @default 10000 */
+  /** Longest interval between polls. @default 10000 @unit milliseconds */
   maxPollMs?: number;
 }
-
-type Failure = { property: string; reason: string };
 
 /** The CollectionRun resource provider. One instance per provider process. */
 export class CollectionRunProvider {
@@ -124,10 +145,11 @@ export class CollectionRunProvider {
     await this.#api.configure(req.config);
   }
 
-  async check(
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<{ inputs: Record<string, unknown>; failures: Failure[] }> {
+  /**
+   * Validates the inputs with {@link checkCollectionRun} (no API call) and remembers the run this
+   * resource had, which a replacement must not re-attach to. Throws when the provider has no API key.
+   */
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     this.#api.assertSettings();
     if (typeof news.__urn === "string" && typeof olds.runId === "string") {
       this.#previousRuns.set(news.__urn, olds.runId);
@@ -135,7 +157,15 @@ export class CollectionRunProvider {
     return checkCollectionRun(news);
   }
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+  /**
+   * No API call: a change of `collectionId`, `triggers` or `callbackUrl` replaces the run; one of
+   * `wait`, `timeoutSeconds` or `failOn` is an update.
+   */
+  async diff(
+    _id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<CollectionDiff> {
     const declared: Record<string, unknown> = { ...olds, callbackUrl: olds.declaredCallbackUrl ?? undefined };
     const replaces = RUN_REPLACE_PROPERTIES.filter((k) => !sameJson(declared[k], news[k]));
     const updates = (["wait", "timeoutSeconds", "failOn"] as const).filter(
@@ -149,7 +179,13 @@ export class CollectionRunProvider {
     };
   }
 
-  async create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionRunOutputs }> {
+  /**
+   * Re-attaches to this resource's run in progress, if any, else starts one (`POST .../run`, never
+   * resent blind); with `wait: "completed"` polls until it ends. Throws {@link ResourceInitError}
+   * when the wait times out (the run keeps going and the engine records it) or, with
+   * `failOn: "any-failed"`, when jobs failed or timed out; an API error when a call fails.
+   */
+  async create(props: Record<string, unknown>): Promise<CreateResult<CollectionRunOutputs>> {
     return this.#run("create", props.__urn, () => this.#create(props));
   }
 
@@ -215,7 +251,8 @@ export class CollectionRunProvider {
     throw lastError;
   }
 
-  async read(id: string, props: Record<string, unknown>) {
+  /** Refreshes from `GET .../runs/{run_id}`; an empty `id` when the run is gone (404). */
+  async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
     return this.#run("read", props.__urn, () => this.#read(id, props));
   }
 
@@ -236,7 +273,15 @@ export class CollectionRunProvider {
     }
   }
 
-  async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+  /**
+   * No API call, unless the run is still in progress and `wait` is `"completed"`: then it waits for
+   * the same run as create does. Applies `failOn` to the run's counters.
+   */
+  async update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<UpdateResult<CollectionRunOutputs>> {
     return this.#run("update", news.__urn, () => this.#update(id, olds, news));
   }
 
@@ -255,6 +300,7 @@ export class CollectionRunProvider {
     return { outs };
   }
 
+  /** Forgets the run with a warning: the API cannot delete or cancel a run. */
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
     return this.#run("delete", props.__urn, () => this.#delete(id, props));
   }
@@ -351,11 +397,8 @@ export class CollectionRunProvider {
 const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
 /** Validates and normalizes the inputs (defaults applied). Pure, no API call. */
-export function checkCollectionRun(news: Record<string, unknown>): {
-  inputs: Record<string, unknown>;
-  failures: Failure[];
-} {
-  const failures: Failure[] = [];
+export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
+  const failures: CheckFailure[] = [];
   const fail = (property: string, reason: string) => failures.push({ property, reason });
   const inputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(news)) if (v !== undefined && k !== "__provider") inputs[k] = v;

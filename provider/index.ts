@@ -15,6 +15,7 @@ export * from "./config";
 export * from "./diff";
 export * from "./idempotency";
 export * from "./inputs";
+export * from "./results";
 export * from "./stack-scope-provider";
 export * from "./url-rules";
 

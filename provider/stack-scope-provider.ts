@@ -9,24 +9,30 @@
  * - delete → nothing
  */
 import { randomUUID } from "node:crypto";
+import type { CheckResult, CreateResult, DiffResult, ReadResult } from "./results";
 
 /** The StackScope resource provider. */
 export class StackScopeProvider {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  /** Accepts the inputs as given: a StackScope has nothing to validate. */
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     return { inputs: news, failures: [] };
   }
 
-  async diff() {
+  /** Never a change: the id must outlive every deployment of the stack. */
+  async diff(): Promise<DiffResult> {
     return { changes: false };
   }
 
-  async create(): Promise<{ id: string; outs: Record<string, unknown> }> {
+  /** Draws a random UUID (version 4) as the id; the state is empty. */
+  async create(): Promise<CreateResult> {
     return { id: randomUUID(), outs: {} };
   }
 
-  async read(id: string, props: Record<string, unknown>) {
+  /** Returns the stored id and state unchanged (there is nothing to ask the API). */
+  async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
     return { id, props };
   }
 
+  /** Does nothing: the id exists only in the stack's state. */
   async delete(): Promise<void> {}
 }
