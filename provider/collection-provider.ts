@@ -53,7 +53,7 @@ export interface CollectionProviderOptions {
   debug?: Warn;
   /**
    * Where messages go, with the resource's URN. @default the engine, attached to the resource, in
-   * the dynamic-provider process ({@link processSink}); stderr elsewhere
+   * the dynamic-provider process (`processSink()`); stderr elsewhere
    */
   sink?: MessageSink;
   /** The environment the settings' `SCRAPINGPROS_*` variables are read from. @default process.env */

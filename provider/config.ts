@@ -13,6 +13,7 @@ import { UserFacingError } from "./user-error";
 
 /** The subset of Pulumi's dynamic-provider config object this module uses. */
 export interface ConfigSource {
+  /** The value of a stack config key such as `scrapingpros:baseUrl`; undefined when it is not set. */
   get(key: string): string | undefined;
   /**
    * Every config key of the stack, when the source can list them (`scrapingpros:*` ones are checked
@@ -26,7 +27,9 @@ export type SettingSource = `stack config ${string}` | `environment variable ${s
 
 /** Settings of the provider, resolved. `apiKey` is undefined when neither source has one. */
 export interface ProviderSettings {
+  /** The API key; undefined when neither the stack config nor the environment has one. */
   apiKey: string | undefined;
+  /** The client options that were set (`baseUrl`, `maxRetries`, `timeoutMs`, `deadlineMs`); the client's defaults apply to the rest. */
   clientOptions: Omit<ClientOptions, "apiKey">;
   /** Where each setting that has a value was read from. */
   sources: Partial<Record<SettingName, SettingSource>>;
@@ -34,10 +37,15 @@ export interface ProviderSettings {
 
 /** Config keys and their environment fallbacks. */
 export const CONFIG_KEYS = {
+  /** The API key (set it with `pulumi config set --secret`). */
   apiKey: ["scrapingpros:apiKey", "SCRAPINGPROS_API_KEY"],
+  /** The API host, an absolute http(s) URL. */
   baseUrl: ["scrapingpros:baseUrl", "SCRAPINGPROS_BASE_URL"],
+  /** How many times a failed call is retried, a non-negative whole number. */
   maxRetries: ["scrapingpros:maxRetries", "SCRAPINGPROS_MAX_RETRIES"],
+  /** The timeout of one attempt, in milliseconds. */
   timeoutMs: ["scrapingpros:timeoutMs", "SCRAPINGPROS_TIMEOUT_MS"],
+  /** The overall deadline of a call, retries and waits included, in milliseconds. */
   deadlineMs: ["scrapingpros:deadlineMs", "SCRAPINGPROS_DEADLINE_MS"],
 } as const;
 
@@ -56,7 +64,12 @@ export const MISSING_KEY_MESSAGE =
  * The `scrapingpros:*` keys among `keys` that the provider does not read, each with the message
  * that names the likely intended key and the known ones.
  */
-export function unknownSettings(keys: readonly string[]): { key: string; message: string }[] {
+export function unknownSettings(keys: readonly string[]): {
+  /** The unknown stack config key, e.g. `scrapingpros:baseURL`. */
+  key: string;
+  /** What to do about it: the likely intended key and the `pulumi config` commands, then the known keys. */
+  message: string;
+}[] {
   return keys
     .filter((k) => k.startsWith("scrapingpros:") && !KNOWN_CONFIG_KEYS.includes(k))
     .map((key) => {
@@ -82,7 +95,12 @@ export const KNOWN_ENV_VARS: readonly string[] = Object.values(CONFIG_KEYS).map(
  * (`SCRAPINGPROS_BASEURL` for `SCRAPINGPROS_BASE_URL`), each with its message. Other
  * `SCRAPINGPROS_*` variables (the emulator's, your own) are left alone.
  */
-export function misspelledEnvSettings(env: NodeJS.ProcessEnv): { name: string; message: string }[] {
+export function misspelledEnvSettings(env: NodeJS.ProcessEnv): {
+  /** The misspelled variable's name, e.g. `SCRAPINGPROS_BASEURL`. */
+  name: string;
+  /** The message naming the variable it was probably meant to be, and the known ones. */
+  message: string;
+}[] {
   const out: { name: string; message: string }[] = [];
   for (const name of Object.keys(env)) {
     if (!name.startsWith("SCRAPINGPROS_") || KNOWN_ENV_VARS.includes(name)) continue;

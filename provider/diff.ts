@@ -10,9 +10,16 @@ import { REPLACE_PROPERTIES } from "./inputs";
 
 /** The result of {@link diffCollection}. */
 export interface CollectionDiff {
+  /** Whether any diffed property changed (an update or a replacement). */
   changes: boolean;
+  /**
+   * The changed properties that force a replacement: `callbackUrl`, and those matched by the
+   * resource's `replaceOnChanges`. Empty for an in-place update.
+   */
   replaces: string[];
+  /** Properties an update leaves as they are: `["name"]` for an in-place update, `[]` for a replacement. */
   stables: string[];
+  /** Whether the old resource is deleted before its replacement is created; always `false` (the old one is kept). */
   deleteBeforeReplace: boolean;
 }
 
@@ -72,8 +79,9 @@ export function diffCollection(olds: Record<string, unknown>, news: Record<strin
 }
 
 /** One segment of a Pulumi property path: a key, an index, or `*`. */
-type PathSegment = string | number | typeof WILDCARD;
-const WILDCARD = Symbol("*");
+export type PathSegment = string | number | typeof WILDCARD;
+/** The segment a `*` (or `[*]`) in a property path parses to: any key or index. */
+export const WILDCARD = Symbol("*");
 
 /**
  * Parses a property path as Pulumi's `replaceOnChanges` takes it: `requests`, `requests[0].url`,

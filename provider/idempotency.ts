@@ -27,7 +27,9 @@ function sha256(text: string): Buffer {
  * backends). State written before scopes existed has none: its identities stay as they were.
  */
 export interface IdentityScope {
+  /** The resource's URN. */
   urn: string;
+  /** The id of the stack's `StackScope`; absent in state written before scopes existed. */
   scope?: string | undefined;
   /** How many times the resource was replaced (the engine checked it again without olds). */
   generation?: number | undefined;

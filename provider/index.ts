@@ -13,6 +13,7 @@ export * from "./collection-provider";
 export * from "./collection-run-provider";
 export * from "./config";
 export * from "./diff";
+export type { MessageSink, Severity } from "./engine-log";
 export * from "./idempotency";
 export * from "./inputs";
 export * from "./results";

@@ -10,10 +10,15 @@ export const SCHEMA_VERSION = 1;
 
 /** Inputs after `check`: what create/update send, plus the internal `__urn`. */
 export interface CollectionInputs {
+  /** The collection's name: the declared one, or after `check` the one derived from the URN. */
   name: string;
+  /** The scrape requests, passed to the API unchanged (API reference §3). */
   requests: ScrapeRequest[];
+  /** The webhook URL called when a run completes; a change replaces the collection (API reference §2.4). */
   callbackUrl?: string;
+  /** Adopt an existing collection with exactly this `name` instead of creating one. @default false */
   adoptExisting?: boolean;
+  /** Adopt the existing collection with this id instead of creating one. */
   adoptId?: string;
   /** Set by `check` when the user gave no name and it was derived from the URN. */
   autoNamed?: boolean;
@@ -31,7 +36,9 @@ export interface CollectionInputs {
 
 /** Deadlines of the provider's API calls taken from `customTimeouts`. */
 export interface CallTimeouts {
+  /** How long the whole create may take, all its API calls and retries included; the client's `deadlineMs` per call when absent. @unit milliseconds */
   createMs?: number;
+  /** How long the whole update may take, its API call and retries included; the client's `deadlineMs` when absent. @unit milliseconds */
   updateMs?: number;
 }
 
@@ -48,13 +55,17 @@ export const INTERNAL_INPUTS = [
 export interface CollectionOutputs extends CollectionInputs {
   /** Epoch seconds, from the API; `null` until the API reported it (refresh, adopt) or when unknown. */
   createdAt: number | null;
+  /** Epoch seconds, from the API; `null` until the API reported it (refresh, adopt) or when unknown. */
   updatedAt: number | null;
   /** Requests the API kept: submitted, minus duplicates skipped, minus blocked URLs. */
   requestCount: number;
+  /** Requests the API dropped as duplicates by `(url, custom_id)` on the last write (API reference §2.1.2). */
   duplicatesSkipped: number;
+  /** The URLs the API refused on the last write (SSRF protection, API reference §2.1.3); `[]` when none. */
   blockedUrls: BlockedUrl[];
   /** Whether this collection existed before this stack created it (adopted by name or by id). */
   adopted: boolean;
+  /** The state layout this state was written in; {@link SCHEMA_VERSION} for new state. */
   schemaVersion: number;
 }
 

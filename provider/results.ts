@@ -18,7 +18,7 @@ export interface DiffResult {
   changes: boolean;
   /** Properties whose change forces a replacement; none when absent. */
   replaces?: string[];
-  /** Properties that never change on update; none when absent. */
+  /** Properties an update leaves as they are; none when absent. */
   stables?: string[];
   /** Whether the old resource is deleted before the new one is created; `false` when absent. */
   deleteBeforeReplace?: boolean;
