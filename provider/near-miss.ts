@@ -54,6 +54,10 @@ export function closestName(name: string, known: readonly string[]): string | un
 export interface NearMiss {
   /** `requests[3].customId` */
   path: string;
+  /** The request's index in `requests` (3 above). */
+  index: number;
+  /** The field as written (`customId` above). */
+  field: string;
   /** What to write instead, e.g. `custom_id`. */
   suggestion: string;
   /** The whole warning, e.g. `requests[3].customId: unknown field; did you mean custom_id? …`. */
@@ -78,6 +82,8 @@ export function requestNearMisses(requests: unknown): NearMiss[] {
       if (field !== undefined) {
         out.push({
           path,
+          index: i,
+          field: key,
           suggestion: field,
           message:
             `${path}: unknown field; did you mean ${field}? It is sent to the API as written: ` +
@@ -89,6 +95,8 @@ export function requestNearMisses(requests: unknown): NearMiss[] {
       if (property !== undefined) {
         out.push({
           path,
+          index: i,
+          field: key,
           suggestion: property,
           message:
             `${path}: ${property} is a property of the Collection, not of a request; ` +

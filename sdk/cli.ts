@@ -89,11 +89,11 @@ function escapeGithub(text: string, property: boolean): string {
   return out;
 }
 
-/** One problem as a GitHub `::error` annotation on its file, line and column. */
-export function githubAnnotation(p: FileProblem): string {
+/** One problem as a GitHub annotation on its file, line and column: `::error` (the default) or `::warning` (a near miss). */
+export function githubAnnotation(p: FileProblem, level: "error" | "warning" = "error"): string {
   const title = p.path ? `${p.path} (${p.code})` : p.code;
   const message = p.path ? `${p.path}: ${p.message}` : p.message;
-  return `::error file=${escapeGithub(p.file, true)},line=${p.line},col=${p.column},title=${escapeGithub(title, true)}::${escapeGithub(message, false)}`;
+  return `::${level} file=${escapeGithub(p.file, true)},line=${p.line},col=${p.column},title=${escapeGithub(title, true)}::${escapeGithub(message, false)}`;
 }
 
 function summaryTable(summaries: StageSummary[]): string {
@@ -158,6 +158,8 @@ export function main(argv: string[], io: CliIo): number {
     }
   }
   const seen = new Set<string>();
+  /** Near misses (`customId` for `custom_id`): reported, but they do not make a file invalid. */
+  const warnings: FileProblem[] = [];
   const summaries: StageSummary[] = [];
   for (const { stage, overlay } of stages) {
     const r = loadCollectionFiles({
@@ -173,16 +175,24 @@ export function main(argv: string[], io: CliIo): number {
         problems.push(p);
       }
     }
+    for (const w of r.warnings) {
+      const line = `warning ${formatFileProblem(w)}`;
+      if (!seen.has(line)) {
+        seen.add(line);
+        warnings.push(w);
+      }
+    }
     summaries.push(summarize(stage, r.collections, overlay));
   }
   const files = new Set(problems.map((p) => p.file)).size;
   const valid = problems.length === 0;
 
   if (format === "json") {
-    const out = { valid, problems, ...(values.summary ? { summary: summaries } : {}) };
+    const out = { valid, problems, warnings, ...(values.summary ? { summary: summaries } : {}) };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else if (format === "github") {
     for (const p of problems) io.stdout(`${githubAnnotation(p)}\n`);
+    for (const w of warnings) io.stdout(`${githubAnnotation(w, "warning")}\n`);
     if (values.summary) {
       for (const s of summaries) {
         io.stdout(
@@ -192,11 +202,14 @@ export function main(argv: string[], io: CliIo): number {
     }
   } else {
     for (const p of problems) io.stdout(`${formatFileProblem(p)}\n`);
+    for (const w of warnings) io.stdout(`warning: ${formatFileProblem(w)}\n`);
     if (values.summary) io.stdout(`${summaryTable(summaries)}\n`);
     io.stderr(
       valid
-        ? `ok: ${summaries[0]?.collections ?? 0} collection files in ${dir}, ${stages.length} stage${stages.length === 1 ? "" : "s"} checked\n`
-        : `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}\n`,
+        ? `ok: ${summaries[0]?.collections ?? 0} collection files in ${dir}, ${stages.length} stage${stages.length === 1 ? "" : "s"} checked` +
+            `${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : ""}\n`
+        : `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}` +
+            `${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : ""}\n`,
     );
   }
   return valid ? 0 : 1;

@@ -17,6 +17,7 @@ import {
   type YAMLError,
 } from "yaml";
 import { type CollectionFile, collectionFileProblems, type RuleProblem } from "../provider/collection-rules";
+import { requestNearMisses } from "../provider/near-miss";
 
 /** The file extensions a collection file may have. */
 export const COLLECTION_FILE_EXTENSIONS = [".yaml", ".yml", ".json"] as const;
@@ -61,6 +62,12 @@ export interface LoadResult {
   collections: LoadedCollection[];
   /** Every problem of every file, in file order, then position order. */
   problems: FileProblem[];
+  /**
+   * Request fields of valid files that look like typos of known ones (`customId`, `Browser`,
+   * `callback_url` inside a request), code `near_miss`: they are sent to the API as written, so
+   * they do not make a file invalid; `check` warns about the same fields at `pulumi preview`.
+   */
+  warnings: FileProblem[];
 }
 
 /** Where {@link loadCollectionFiles} looks. */
@@ -322,6 +329,7 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
   const cwd = options.cwd ?? process.cwd();
   const display = (abs: string) => path.relative(cwd, abs).split(path.sep).join("/") || ".";
   const problems: FileProblem[] = [];
+  const warnings: FileProblem[] = [];
   const dir = path.resolve(cwd, options.directory);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     problems.push({
@@ -332,7 +340,7 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
       message: "is not a directory of collection files",
       code: "not_found",
     });
-    return { collections: [], problems };
+    return { collections: [], problems, warnings };
   }
   const read = (root: string) => {
     const byKey = new Map<string, ParsedFile>();
@@ -399,11 +407,25 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
     }
     if (found.length > 0) continue;
     const spec = value as CollectionFile;
+    for (const miss of requestNearMisses(spec.requests)) {
+      const segments = ["requests", miss.index, miss.field];
+      const source = overlay && (!base || holds(overlay.value, segments)) ? overlay : (base as ParsedFile);
+      warnings.push({
+        file: source.file,
+        ...source.locate(segments, true),
+        path: miss.path,
+        message: miss.message.slice(`${miss.path}: `.length),
+        code: "near_miss",
+      });
+    }
     const file = (base ?? overlay)?.file ?? key;
     collections.push({ key, file, ...(base && overlay ? { overlayFile: overlay.file } : {}), spec });
   }
   problems.sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
   );
-  return { collections, problems };
+  warnings.sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
+  );
+  return { collections, problems, warnings };
 }

@@ -45,6 +45,46 @@ describe("validate CLI", () => {
     assert.equal(run(dir, "validate", "collections", "--overlay", "stages/dev").code, 0);
   });
 
+  it("near misses of request fields are warnings in every format, at the field's key; the exit code stays 0", () => {
+    fs.writeFileSync(
+      path.join(dir, "collections/tours.yaml"),
+      "requests:\n  - url: https://example.com/1\n    customId: a\n  - url: https://example.com/2\n    callback_url: https://hooks.example/x\n    vendor_flag: 1\n",
+    );
+    // the overlay's own near miss is located in the overlay file
+    fs.writeFileSync(
+      path.join(dir, "stages/dev/debug.yaml"),
+      "requests:\n  - url: https://example.com/d\n    Browser: true\n",
+    );
+    const human = run(dir, "validate", "collections", "--overlay", "stages/dev");
+    assert.equal(human.code, 0);
+    assert.equal(
+      human.stdout,
+      [
+        "warning: collections/tours.yaml:3:5 requests[0].customId: unknown field; did you mean custom_id? It is sent to the API as written: rename it to custom_id if that is what you meant (near_miss)",
+        "warning: collections/tours.yaml:5:5 requests[1].callback_url: callbackUrl is a property of the Collection, not of a request; move it next to `requests` as callbackUrl (near_miss)",
+        "warning: stages/dev/debug.yaml:3:5 requests[0].Browser: unknown field; did you mean browser? It is sent to the API as written: rename it to browser if that is what you meant (near_miss)",
+        "",
+      ].join("\n"),
+      "a field close to nothing known (vendor_flag) passes silently",
+    );
+    assert.match(human.stderr, /^ok: 2 collection files in collections, 2 stages checked, 3 warnings\n$/);
+    const json = JSON.parse(run(dir, "validate", "--format", "json").stdout);
+    assert.equal(json.valid, true);
+    assert.deepEqual(
+      json.warnings.map((w: { path: string; code: string; line: number }) => [w.path, w.code, w.line]),
+      [
+        ["requests[0].customId", "near_miss", 3],
+        ["requests[1].callback_url", "near_miss", 5],
+      ],
+    );
+    const github = run(dir, "validate", "--format", "github");
+    assert.equal(github.code, 0);
+    assert.match(
+      github.stdout,
+      /^::warning file=collections\/tours\.yaml,line=3,col=5,title=requests\[0\]\.customId \(near_miss\)::/m,
+    );
+  });
+
   it("exit 1 and one line per problem, file:line:column path: reason (code)", () => {
     breakTours();
     fs.writeFileSync(path.join(dir, "stages/dev/debug.yaml"), "requests:\n\t- url: x\n");
@@ -80,7 +120,7 @@ describe("validate CLI", () => {
     assert.equal(out.summary.length, 1);
     fs.writeFileSync(path.join(dir, "collections/tours.yaml"), "requests: []\n");
     const ok = JSON.parse(run(dir, "validate", "--format", "json").stdout);
-    assert.deepEqual(ok, { valid: true, problems: [] });
+    assert.deepEqual(ok, { valid: true, problems: [], warnings: [] });
   });
 
   it("--format github: one ::error annotation per problem, on its file, line and column", () => {
