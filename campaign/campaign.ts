@@ -500,13 +500,16 @@ async function check(
   for (const c of stored) seen.add(c.id);
 }
 
-/** The worker's processes still running, after up to 10 s for them to exit; they are killed. */
-async function leftoverProcesses(mark: string): Promise<ReturnType<typeof processesWithEnv>> {
+/** The processes marked `markVar=mark` still running after up to 10 s for them to exit; they are killed. */
+export async function leftoverProcesses(
+  mark: string,
+  markVar = MARK_VAR,
+): Promise<ReturnType<typeof processesWithEnv>> {
   const deadline = Date.now() + 10_000;
-  let left = processesWithEnv(MARK_VAR, mark);
+  let left = processesWithEnv(markVar, mark);
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(200);
-    left = processesWithEnv(MARK_VAR, mark);
+    left = processesWithEnv(markVar, mark);
   }
   killAll(left);
   return left;
@@ -558,6 +561,11 @@ export function table(records: DeploymentRecord[]): string {
       sum((r) => r.leftover),
     ]);
   }
+  return markdownTable(head, rows);
+}
+
+/** A Markdown table with padded columns: the header, the rule, one line per row. */
+export function markdownTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
   return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");

@@ -22,6 +22,7 @@ import { TEST_KEY } from "../tests/helpers/emulator";
 import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { linkRepoModules, pulumiEnv } from "../tests/helpers/pulumi";
 import { COLLECTION_TYPE, TSCONFIG } from "../tests/helpers/user-project";
+import { leftoverProcesses, markdownTable } from "./campaign";
 import { EmulatorProcess, type FaultSpec, killEmulatorsNow } from "./emulator-process";
 import { Rng } from "./program";
 
@@ -487,13 +488,7 @@ async function check(
   }
   for (const c of stored) seen.add(c.id);
   for (const run of runs) {
-    const deadline = Date.now() + 10_000;
-    let left = processesWithEnv(MARK_VAR, run.mark);
-    while (left.length > 0 && Date.now() < deadline) {
-      await sleep(200);
-      left = processesWithEnv(MARK_VAR, run.mark);
-    }
-    killAll(left);
+    const left = await leftoverProcesses(run.mark, MARK_VAR);
     rec.leftover += left.length;
     if (left.length > 0) diverge(`${run.stage}: processes left running:\n${describeProcesses(left)}`);
   }
@@ -543,7 +538,5 @@ export function stagesTable(records: StagesRecord[]): string {
       sum((r) => r.leftover),
     ]);
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+  return markdownTable(head, rows);
 }
