@@ -25,7 +25,14 @@ import { ConfiguredClient } from "./configured-client";
 import { type CollectionDiff, diffCollection } from "./diff";
 import { type MessageSink, processSink, type Severity } from "./engine-log";
 import { canonicalClone, deriveIdempotencyKey } from "./idempotency";
-import { type CollectionInputs, type CollectionOutputs, inputsOf, readState, SCHEMA_VERSION } from "./inputs";
+import {
+  type CollectionInputs,
+  type CollectionOutputs,
+  inputsOf,
+  internalsOf,
+  readState,
+  SCHEMA_VERSION,
+} from "./inputs";
 import {
   currentScope,
   describeRecovery,
@@ -164,7 +171,12 @@ export class CollectionProvider {
    * error (see the client's error classes) when a call fails.
    */
   async create(props: Record<string, unknown>): Promise<CreateResult> {
-    const { id, outs } = await this.#run("create", props.__urn, () => this.#create(fromEngine(props)));
+    const { id, outs } = await this.#run(
+      "create",
+      props.__urn,
+      () => this.#create(fromEngine(props)),
+      customTimeoutMs(props, "createMs"),
+    );
     return { id, outs: toEngine(outs) };
   }
 
@@ -310,8 +322,11 @@ export class CollectionProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<UpdateResult> {
-    const { outs } = await this.#run("update", news.__urn, () =>
-      this.#update(id, fromEngine(olds), fromEngine(news)),
+    const { outs } = await this.#run(
+      "update",
+      news.__urn,
+      () => this.#update(id, fromEngine(olds), fromEngine(news)),
+      customTimeoutMs(news, "updateMs"),
     );
     return { outs: toEngine(outs) };
   }
@@ -348,7 +363,11 @@ export class CollectionProvider {
    * Runs one operation on one resource: retries are counted against it, a success after retries
    * gets one line, and an API error becomes a message that names the settings involved.
    */
-  async #run<T>(op: Operation, urn: unknown, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one operation: recovered failures are reported, errors are turned into what a user reads.
+   * `customTimeoutMs` is the operation's budget from `customTimeouts`, which a timeout names.
+   */
+  async #run<T>(op: Operation, urn: unknown, fn: () => Promise<T>, customTimeoutMs?: number): Promise<T> {
     const at = typeof urn === "string" && urn !== "" ? urn : undefined;
     return inScope(op, at, async (scope) => {
       try {
@@ -357,7 +376,12 @@ export class CollectionProvider {
         if (recovered) await this.#say("info", recovered, at);
         return result;
       } catch (e) {
-        throw userErrorFor(e, { op, settings: this.#api.settings, baseUrl: this.#api.baseUrl });
+        throw userErrorFor(e, {
+          op,
+          settings: this.#api.settings,
+          baseUrl: this.#api.baseUrl,
+          customTimeoutMs,
+        });
       }
     });
   }
@@ -390,6 +414,11 @@ function callOptions(operationMs: number | undefined): () => { deadlineMs?: numb
   if (operationMs === undefined) return () => ({});
   const until = Date.now() + operationMs;
   return () => ({ deadlineMs: Math.max(1, until - Date.now()) });
+}
+
+/** The operation's budget from the resource's `customTimeouts` (`__timeouts`), in ms, when set. */
+function customTimeoutMs(props: Record<string, unknown>, which: "createMs" | "updateMs"): number | undefined {
+  return internalsOf(props).__timeouts?.[which];
 }
 
 function toInputs(props: Record<string, unknown>): CollectionInputs {

@@ -108,7 +108,7 @@ export function inputsOf(state: CollectionOutputs): CollectionInputs {
   };
 }
 
-function internalsOf(
+export function internalsOf(
   props: Record<string, unknown>,
 ): Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> {
   const out: Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> = {};

@@ -88,6 +88,11 @@ export interface ErrorContext {
   settings: ProviderSettings | undefined;
   /** The base URL the client used. */
   baseUrl: string | undefined;
+  /**
+   * The operation's whole budget from the resource's `customTimeouts`, in ms, when set. A call's
+   * own deadline is what remained of it when the call began, so a timeout names this instead.
+   */
+  customTimeoutMs?: number | undefined;
 }
 
 /**
@@ -114,7 +119,7 @@ export function userErrorFor(e: unknown, ctx: ErrorContext): unknown {
     const retry = { ...DEFAULT_RETRY, ...settings?.clientOptions };
     const deadline =
       e.deadlineFrom === "call"
-        ? `${e.deadlineMs} ms, from the resource's customTimeouts`
+        ? `${ctx.customTimeoutMs ?? e.deadlineMs} ms, from the resource's customTimeouts`
         : `${settingIs(settings, "deadlineMs", `${e.deadlineMs ?? retry.deadlineMs} ms`)}`;
     message =
       `${e.message.replace(/ (timed out after \d+ ms|waited past its deadline.*)$/, "")}: timed out, no answer from the API ` +

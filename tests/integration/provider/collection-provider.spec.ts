@@ -427,12 +427,66 @@ describe("Collection provider against the emulator", () => {
       p.create(
         await checked(p, { __urn: urn("slow"), name: "slow", requests: [], __timeouts: { createMs: 400 } }),
       ),
-      (e: Error) =>
-        /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline of 400 ms, from the resource's customTimeouts;/.test(
+      (e: Error) => {
+        assert.match(
           e.message,
-        ),
+          /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline of 400 ms, from the resource's customTimeouts;/,
+        );
+        return true;
+      },
     );
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  });
+
+  it("a timeout names the customTimeouts budget, not what remained of it when the timed-out call began", async () => {
+    const p = await provider();
+    // The lookup by name eats part of the budget; the POST after it hangs.
+    emu.addFault({ method: "GET", path: "/v1/async/collections", action: "delay", delayMs: 150 });
+    emu.addFault({ method: "POST", path: "/v1/async/collections", action: "delay", delayMs: 5000 });
+    const props = {
+      __urn: urn("late"),
+      name: "late",
+      adoptExisting: true,
+      requests: [],
+      __timeouts: { createMs: 500 },
+    };
+    const started = Date.now();
+    await assert.rejects(p.create(await checked(p, props)), (e: Error) => {
+      assert.match(
+        e.message,
+        /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline of 500 ms, from the resource's customTimeouts;/,
+      );
+      return true;
+    });
+    const took = Date.now() - started;
+    assert.ok(took >= 450 && took < 3000, `took ${took} ms`);
+    assert.deepEqual(
+      calls(emu).map((c) => c.method),
+      ["GET", "POST"],
+    );
+  });
+
+  it("an update's timeout names its customTimeouts budget too", async () => {
+    const p = await provider();
+    const { id, outs } = await p.create(
+      await checked(p, { __urn: urn("slow-put"), name: "slow-put", requests: [] }),
+    );
+    emu.addFault({ method: "PUT", path: `/v1/async/collections/${id}`, action: "delay", delayMs: 5000 });
+    const news = await checked(p, {
+      __urn: urn("slow-put"),
+      name: "slow-put",
+      requests: [{ url: "https://example.com/a" }],
+      __timeouts: { updateMs: 300 },
+    });
+    await assert.rejects(p.update(id, outs, news), (e: Error) => {
+      assert.match(
+        e.message,
+        new RegExp(
+          `^PUT /v1/async/collections/${id}: timed out, no answer from the API after 1 attempt within the call's deadline of 300 ms, from the resource's customTimeouts;`,
+        ),
+      );
+      return true;
+    });
   });
 
   it("5xx and 429 during update are retried", async () => {
