@@ -108,6 +108,10 @@ export function inputsOf(state: CollectionOutputs): CollectionInputs {
   };
 }
 
+/**
+ * The internal inputs (`__scope`, `__generation`, `__replaceOnChanges`, `__timeouts`) of engine
+ * properties, those of a wrong type left out.
+ */
 export function internalsOf(
   props: Record<string, unknown>,
 ): Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> {
