@@ -79,6 +79,25 @@ describe("user-facing errors", () => {
     );
   });
 
+  it("a hung API under customTimeouts: the resource's budget, not what remained of it when the call began", () => {
+    const e = Object.assign(new ApiTimeoutError("POST /v1/async/collections timed out after 1873 ms"), {
+      attempts: 1,
+      deadlineMs: 1873,
+      deadlineFrom: "call" as const,
+    });
+    const settings = resolveSettings(cfg({ "scrapingpros:apiKey": "k" }), {});
+    const ctx = { op: "create" as const, settings, baseUrl: "https://api.scrapingpros.com" };
+    assert.match(
+      messageOf(userErrorFor(e, { ...ctx, customTimeoutMs: 2000 })),
+      /^POST \/v1\/async\/collections: timed out, no answer from the API after 1 attempt within the call's deadline of 2000 ms, from the resource's customTimeouts; /,
+    );
+    // Without the budget (a caller outside the provider), the call's own deadline is all there is.
+    assert.match(
+      messageOf(userErrorFor(e, ctx)),
+      /within the call's deadline of 1873 ms, from the resource's customTimeouts; /,
+    );
+  });
+
   it("other API errors keep their message and add the attempts; unknown errors pass unchanged", () => {
     const e = Object.assign(
       new InternalServerError({
