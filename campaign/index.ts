@@ -1,13 +1,13 @@
 /**
  * `npm run campaign -- --deployments N --seed S [--workers W]`: the fault campaign of issue 8.
- * `npm run campaign -- --stages --deployments N --seed S [--rate-limit R/S]`: the per-stage example's
+ * `npm run campaign -- --stages --deployments N --seed S [--rate-limit R/S] [--faults F,F]`: the per-stage example's
  * three stacks deployed concurrently (Automation API) against one rate-limited emulator account.
  * Prints a line per deployment, then the table per fault kind; exits 1 when any deployment left a
  * duplicate, a divergence or a process behind.
  */
 import { parseArgs } from "node:util";
 import { abortNow, runCampaign } from "./campaign";
-import { abortStagesNow, runStagesCampaign } from "./stages";
+import { abortStagesNow, runStagesCampaign, STAGE_FAULTS, type StageFault } from "./stages";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       workers: { type: "string", default: "1" },
       stages: { type: "boolean", default: false },
       "rate-limit": { type: "string", default: "1/1" },
+      faults: { type: "string" },
     },
     strict: true,
   });
@@ -39,18 +40,28 @@ async function main(): Promise<void> {
     if (!Number.isSafeInteger(n) || n < (flag === "--seed" ? 0 : 1))
       throw new Error(`${flag} must be an integer`);
   }
+  const faults = values.faults?.split(",").map((f) => f.trim());
+  const unknown = faults?.filter((f) => !(STAGE_FAULTS as readonly string[]).includes(f)) ?? [];
+  if (unknown.length > 0 || faults?.length === 0) {
+    throw new Error(
+      `--faults: unknown fault ${unknown.join(", ")}; the faults are ${STAGE_FAULTS.join(", ")}`,
+    );
+  }
+  if (faults && !values.stages) throw new Error("--faults applies to --stages only");
   const started = Date.now();
   if (values.stages) {
     const stages = await runStagesCampaign({
       deployments,
       seed,
       rateLimit: values["rate-limit"],
+      ...(faults ? { faults: faults as StageFault[] } : {}),
       log: (l) => process.stdout.write(`${l}\n`),
     });
     process.stdout.write(
       `\nstages campaign: ${deployments} deployments of dev, staging and prod at once, seed ${seed}, ` +
-        `rate limit ${values["rate-limit"]}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${stages.table}\n` +
-        `duplicates ${stages.duplicates}, divergences ${stages.divergences}, processes left ${stages.leftover}\n`,
+        `rate limit ${values["rate-limit"]}${faults ? `, faults ${faults.join(", ")}` : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${stages.table}\n` +
+        `duplicates ${stages.duplicates}, divergences ${stages.divergences}, processes left ${stages.leftover}, ` +
+        `empty state sidecars removed ${stages.sidecarRepairs}\n`,
     );
     if (stages.duplicates + stages.divergences + stages.leftover > 0) process.exitCode = 1;
     return;
@@ -64,7 +75,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\ncampaign: ${deployments} deployments, seed ${seed}, ${workers} worker(s), ` +
       `${((Date.now() - started) / 1000).toFixed(0)} s\n${result.table}\n` +
-      `duplicates ${result.duplicates}, divergences ${result.divergences}, processes left ${result.leftover}\n`,
+      `duplicates ${result.duplicates}, divergences ${result.divergences}, processes left ${result.leftover}, ` +
+      `empty state sidecars removed ${result.sidecarRepairs}\n`,
   );
   if (result.duplicates + result.divergences + result.leftover > 0) process.exitCode = 1;
 }

@@ -107,6 +107,32 @@ export function pulumiEnv(binDir: string, dir: string): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * What the CLI says when a stack's metadata sidecar in a local file backend is empty: the `pulumi`
+ * that wrote it was killed between truncating `<stack>.json.attrs` and writing it (the checkpoint
+ * itself is written to a temporary file and renamed, so it is intact). Every command on the stack
+ * fails this way until the empty sidecar is removed.
+ */
+export const EMPTY_SIDECAR = /failed to load checkpoint: EOF/;
+
+/**
+ * The README's fix for {@link EMPTY_SIDECAR}, as a user applies it: removes every empty `.attrs`
+ * file under the backend's `.pulumi/stacks`, and returns their paths relative to `stateDir`.
+ */
+export function removeEmptySidecars(stateDir: string): string[] {
+  const stacks = path.join(stateDir, ".pulumi", "stacks");
+  if (!fs.existsSync(stacks)) return [];
+  const removed: string[] = [];
+  for (const entry of fs.readdirSync(stacks, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".attrs")) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (fs.statSync(file).size > 0) continue;
+    fs.rmSync(file);
+    removed.push(path.relative(stateDir, file));
+  }
+  return removed;
+}
+
 /** A throwaway Pulumi project and stack with its own backend and home. */
 export class TestStack {
   readonly dir: string;
