@@ -47,14 +47,9 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** What happened in one deployment. */
-export interface DeploymentRecord {
-  index: number;
-  worker: number;
-  edits: Edit[];
-  fault: FaultKind;
-  /** The API call the fault aimed at, and the fault's details. */
-  target: TargetOp | null;
+/** What every campaign records of a deployment: its fault, what the user did next, and the checks. */
+export interface DeploymentOutcome {
+  /** The fault's details. */
   detail: string;
   /** Whether the fault met its call (a burst or restart always does; a kill only if the call came). */
   triggered: boolean;
@@ -64,15 +59,53 @@ export interface DeploymentRecord {
   refreshes: number;
   /** Empty state sidecars removed after a kill (`failed to load checkpoint: EOF`; README, Limitations). */
   sidecarRepairs: number;
-  /** Collections in the account that no resource of the stack ever held. */
+  /** Collections in the account that no resource of a stack ever held. */
   duplicates: number;
   /** What differs from the declaration: one line each. */
   divergences: string[];
-  /** The divergences the previous deployment of the same stack did not have. */
-  newDivergences: string[];
   /** Processes of the deployment still running after it. */
   leftover: number;
   ms: number;
+}
+
+/** A campaign's totals over its deployments, and its per-fault table. */
+export interface CampaignTotals {
+  duplicates: number;
+  /** Deployments that diverged. */
+  divergences: number;
+  leftover: number;
+  /** Empty state sidecars removed after kills, over all deployments (README, Limitations). */
+  sidecarRepairs: number;
+  /** The per-fault table. */
+  table: string;
+}
+
+/** The totals of `records`; `diverged` says which deployments count as divergences. */
+export function campaignTotals<R extends DeploymentOutcome>(
+  records: R[],
+  diverged: (r: R) => boolean,
+  table: string,
+): CampaignTotals {
+  const sum = (f: (r: R) => number) => records.reduce((a, r) => a + f(r), 0);
+  return {
+    duplicates: sum((r) => r.duplicates),
+    divergences: records.filter(diverged).length,
+    leftover: sum((r) => r.leftover),
+    sidecarRepairs: sum((r) => r.sidecarRepairs),
+    table,
+  };
+}
+
+/** What happened in one deployment. */
+export interface DeploymentRecord extends DeploymentOutcome {
+  index: number;
+  worker: number;
+  edits: Edit[];
+  fault: FaultKind;
+  /** The API call the fault aimed at (its details are in `detail`). */
+  target: TargetOp | null;
+  /** The divergences the previous deployment of the same stack did not have. */
+  newDivergences: string[];
 }
 
 export interface CampaignOptions {
@@ -89,15 +122,8 @@ export interface CampaignOptions {
   beforeCheck?: (emulator: { url: string; apiKey: string }, index: number) => Promise<void>;
 }
 
-export interface CampaignResult {
+export interface CampaignResult extends CampaignTotals {
   records: DeploymentRecord[];
-  duplicates: number;
-  divergences: number;
-  leftover: number;
-  /** Empty state sidecars removed after kills, over all deployments (README, Limitations). */
-  sidecarRepairs: number;
-  /** The per-fault table. */
-  table: string;
 }
 
 const MARK_VAR = "SP_CAMPAIGN_STACK";
@@ -593,12 +619,5 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     jobs.push(runWorker(w, indices, options.seed, log, options.beforeCheck));
   }
   const records = (await Promise.all(jobs)).flat().sort((a, b) => a.index - b.index);
-  return {
-    records,
-    duplicates: records.reduce((a, r) => a + r.duplicates, 0),
-    divergences: records.filter((r) => r.newDivergences.length > 0).length,
-    leftover: records.reduce((a, r) => a + r.leftover, 0),
-    sidecarRepairs: records.reduce((a, r) => a + r.sidecarRepairs, 0),
-    table: table(records),
-  };
+  return { records, ...campaignTotals(records, (r) => r.newDivergences.length > 0, table(records)) };
 }

@@ -22,7 +22,13 @@ import { TEST_KEY } from "../tests/helpers/emulator";
 import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { EMPTY_SIDECAR, linkRepoModules, pulumiEnv, removeEmptySidecars } from "../tests/helpers/pulumi";
 import { COLLECTION_TYPE, TSCONFIG } from "../tests/helpers/user-project";
-import { leftoverProcesses, markdownTable } from "./campaign";
+import {
+  type CampaignTotals,
+  campaignTotals,
+  type DeploymentOutcome,
+  leftoverProcesses,
+  markdownTable,
+} from "./campaign";
 import { EmulatorProcess, type FaultSpec, killEmulatorsNow } from "./emulator-process";
 import { Rng } from "./program";
 
@@ -60,26 +66,14 @@ export type StageFault = (typeof STAGE_FAULTS)[number];
 export type StageEdit = "pages" | "sites" | "browser" | "callback" | "destroy";
 
 /** What happened in one deployment of the three stacks. */
-export interface StagesRecord {
+export interface StagesRecord extends DeploymentOutcome {
   index: number;
   edits: Partial<Record<Stage, StageEdit>>;
   fault: StageFault;
   /** The stage a kill aimed at. */
   faultStage: Stage | null;
-  detail: string;
-  triggered: boolean;
-  /** `up` runs after the concurrent ones, over all stages. */
-  reruns: number;
-  cancels: number;
-  refreshes: number;
-  /** Empty state sidecars removed after a kill (`failed to load checkpoint: EOF`; README, Limitations). */
-  sidecarRepairs: number;
-  duplicates: number;
-  divergences: string[];
-  leftover: number;
   /** 429 answers the rate limit (not a fault) gave in this deployment. */
   throttled: number;
-  ms: number;
 }
 
 export interface StagesCampaignOptions {
@@ -96,14 +90,8 @@ export interface StagesCampaignOptions {
   log?: (line: string) => void;
 }
 
-export interface StagesCampaignResult {
+export interface StagesCampaignResult extends CampaignTotals {
   records: StagesRecord[];
-  duplicates: number;
-  divergences: number;
-  leftover: number;
-  /** Empty state sidecars removed after kills, over all deployments (README, Limitations). */
-  sidecarRepairs: number;
-  table: string;
 }
 
 const MARK_VAR = "SP_CAMPAIGN_STAGE";
@@ -297,14 +285,7 @@ export async function runStagesCampaign(options: StagesCampaignOptions): Promise
     for (const run of runs) marks.delete(run.mark);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return {
-    records,
-    duplicates: records.reduce((a, r) => a + r.duplicates, 0),
-    divergences: records.filter((r) => r.divergences.length > 0).length,
-    leftover: records.reduce((a, r) => a + r.leftover, 0),
-    sidecarRepairs: records.reduce((a, r) => a + r.sidecarRepairs, 0),
-    table: stagesTable(records),
-  };
+  return { records, ...campaignTotals(records, (r) => r.divergences.length > 0, stagesTable(records)) };
 }
 
 /** One deployment: edits, the three concurrent `up`s under a fault, and the reruns. */
