@@ -42,9 +42,9 @@ async function main(): Promise<void> {
   }
   const faults = values.faults?.split(",").map((f) => f.trim());
   const unknown = faults?.filter((f) => !(STAGE_FAULTS as readonly string[]).includes(f)) ?? [];
-  if (unknown.length > 0 || faults?.length === 0) {
+  if (unknown.length > 0) {
     throw new Error(
-      `--faults: unknown fault ${unknown.join(", ")}; the faults are ${STAGE_FAULTS.join(", ")}`,
+      `--faults: unknown fault ${unknown.map((f) => JSON.stringify(f)).join(", ")}; the faults are ${STAGE_FAULTS.join(", ")}`,
     );
   }
   if (faults && !values.stages) throw new Error("--faults applies to --stages only");
