@@ -255,8 +255,10 @@ export interface WebhookVerifierOptions {
    * The HMAC key: a non-empty string without leading or trailing whitespace, or non-empty bytes; or a
    * list of up to 16 of them during a rotation (any match is accepted). Which secret the vendor uses
    * is undocumented (API notes §5.5); the emulator uses its `webhookSecret`, by default the API key.
+   * `undefined` is allowed by the type so that `process.env.WEBHOOK_SECRET` needs no `!`, and refused
+   * at runtime with a {@link WebhookConfigurationError} naming `secret`.
    */
-  secret: WebhookSecret;
+  secret: WebhookSecret | undefined;
   /**
    * Largest accepted distance between the signed timestamp and now, in seconds: a finite number
    * greater than 0 and at most {@link MAX_WEBHOOK_TOLERANCE_SECONDS}. A string (an environment
@@ -312,8 +314,8 @@ export type WebhookVerifier = (delivery: WebhookDelivery) => VerifiedWebhook;
 
 /** Arguments of {@link verifyWebhook}: one delivery and the verifier's options. */
 export interface VerifyWebhookArgs extends WebhookDelivery {
-  /** See {@link WebhookVerifierOptions.secret}. */
-  secret: WebhookSecret;
+  /** See {@link WebhookVerifierOptions.secret} (`undefined` is refused as `invalid_configuration`). */
+  secret: WebhookSecret | undefined;
   /** See {@link WebhookVerifierOptions.toleranceSeconds}. @default 300 */
   toleranceSeconds?: number;
   /** See {@link WebhookVerifierOptions.requireFreshness}. @default true */
@@ -342,7 +344,7 @@ export interface VerifyWebhookArgs extends WebhookDelivery {
  * and even a fresh one may be a replay inside the tolerance: de-duplicate by `run_id`.
  * @throws WebhookConfigurationError when an option is invalid.
  * @example
- * const verify = createWebhookVerifier({ secret: process.env.WEBHOOK_SECRET ?? "" }); // at startup
+ * const verify = createWebhookVerifier({ secret: process.env.WEBHOOK_SECRET }); // at startup
  * // per request:
  * const { event, freshness } = verify({ rawBody, headers: req.headers });
  */
@@ -362,7 +364,7 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
  * @returns the verified event, unknown fields included.
  * @throws WebhookVerificationError naming the failed check in `reason`.
  * @example
- * const event = verifyWebhook({ rawBody, headers: req.headers, secret: process.env.WEBHOOK_SECRET ?? "" });
+ * const event = verifyWebhook({ rawBody, headers: req.headers, secret: process.env.WEBHOOK_SECRET });
  * console.log(event.run_id, event.status);
  */
 export function verifyWebhook(args: VerifyWebhookArgs): RunCompletedEvent {

@@ -73,7 +73,7 @@ const MAX_BODY = 1024 * 1024;
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   // At startup, not per delivery: a misconfigured receiver never starts listening.
   const verify = createWebhookVerifier({
-    secret: options.secret as WebhookSecret,
+    secret: options.secret,
     ...(options.scheme ? { scheme: options.scheme } : {}),
     ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
     ...(options.requireFreshness !== undefined ? { requireFreshness: options.requireFreshness } : {}),

@@ -1,7 +1,11 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ts from "typescript";
 import { request as undiciRequest } from "undici";
 import {
   createWebhookVerifier,
@@ -263,7 +267,7 @@ describe("verifyWebhook in a real node:http server, posted to by real clients", 
   });
 });
 
-describe("the README snippet with WEBHOOK_SECRET unset keeps the receiver alive", () => {
+describe("verifyWebhook with an unset secret (the README snippet before this fix, `!` included) keeps the receiver alive", () => {
   it("answers 500 invalid_configuration to each delivery instead of dying on a TypeError", async () => {
     assert.equal(process.env[UNSET], undefined);
     const uncaught: unknown[] = [];
@@ -319,5 +323,125 @@ describe("the README snippet with WEBHOOK_SECRET unset keeps the receiver alive"
       [["x", "y"]] as [string, string][],
     ];
     assert.equal(forms.length, 6);
+  });
+});
+
+describe("the README's webhook snippet, as users copy it", () => {
+  const REPO = path.resolve(__dirname, "..", "..", "..");
+  const SDK = path.join(REPO, "sdk", "webhooks");
+  const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Verifying webhooks"));
+  const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const [startup = "", perRequest = ""] = snippet.split(/^(?=\/\/ Per request)/m);
+  const imports =
+    startup
+      .match(/^import .*$/gm)
+      ?.join("\n")
+      .replaceAll('"pulumi-scrapingpros"', JSON.stringify(SDK)) ?? "";
+  const startupBody = startup.replace(/^import .*$/gm, "");
+
+  it("type-checks under strict TypeScript, with process.env.WEBHOOK_SECRET and no `!`", () => {
+    assert.match(snippet, /createWebhookVerifier\(\{ secret: process\.env\.WEBHOOK_SECRET \}\)/);
+    assert.ok(!snippet.includes("WEBHOOK_SECRET!"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-readme-snippet-"));
+    try {
+      const file = path.join(dir, "snippet.ts");
+      fs.writeFileSync(
+        file,
+        `import type * as http from "node:http";\n${imports}\n` +
+          "declare const rawBody: Buffer;\ndeclare const req: http.IncomingMessage;\ndeclare const res: http.ServerResponse;\n" +
+          `${startupBody}\n${perRequest}\n`,
+      );
+      const program = ts.createProgram([file], {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.CommonJS,
+        moduleResolution: ts.ModuleResolutionKind.Node10,
+        esModuleInterop: true,
+        skipLibCheck: true,
+        types: ["node"],
+        typeRoots: [path.join(REPO, "node_modules", "@types")],
+      });
+      const problems = ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.file?.fileName === file)
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      assert.deepEqual(problems, []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** The snippet as a program: its startup part runs once, its per-request part per delivery. */
+  function loadSnippet(): (rawBody: Buffer, req: http.IncomingMessage, res: http.ServerResponse) => void {
+    const source =
+      `${imports}\nexport function startup() {\n${startupBody}\n` +
+      `return (rawBody: any, req: any, res: any) => {\n${perRequest}\n};\n}\n`;
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+    const exports: { startup?: () => ReturnType<typeof loadSnippet> } = {};
+    new Function("exports", "require", js)(exports, require);
+    return (exports.startup as () => ReturnType<typeof loadSnippet>)();
+  }
+
+  it("with WEBHOOK_SECRET unset, stops at startup with a WebhookConfigurationError naming secret", () => {
+    const saved = process.env.WEBHOOK_SECRET;
+    delete process.env.WEBHOOK_SECRET;
+    try {
+      assert.throws(
+        () => loadSnippet(),
+        (e: unknown) =>
+          e instanceof WebhookVerificationError &&
+          e.name === "WebhookConfigurationError" &&
+          e.status === 500 &&
+          /secret: is undefined/.test(e.message),
+      );
+    } finally {
+      if (saved !== undefined) process.env.WEBHOOK_SECRET = saved;
+    }
+  });
+
+  it("with WEBHOOK_SECRET set, accepts a rotated delivery and answers forgeries with the error's status", async () => {
+    const saved = process.env.WEBHOOK_SECRET;
+    process.env.WEBHOOK_SECRET = NEW_SECRET;
+    let server: Server | undefined;
+    try {
+      const handle = loadSnippet();
+      server = await listen(async (req, res) => {
+        handle(await readBody(req), req, res);
+        if (!res.headersSent) res.writeHead(204).end();
+      });
+      const ts = now();
+      const post = async (headers: http.OutgoingHttpHeaders, body = BODY) => {
+        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const r = http.request(server?.url ?? "", { method: "POST", headers, agent: false }, resolve);
+          r.on("error", reject);
+          r.end(body);
+        });
+        let text = "";
+        for await (const chunk of res) text += chunk;
+        return `${res.statusCode} ${text}`.trim();
+      };
+      assert.equal(
+        await post({ "X-SP-Signature": [sign(OLD_SECRET, ts), sign(NEW_SECRET, ts)], "X-SP-Timestamp": ts }),
+        "204",
+      );
+      assert.equal(
+        await post({ "X-SP-Signature": sign(OLD_SECRET, ts), "X-SP-Timestamp": ts }),
+        "401 bad_signature",
+      );
+      assert.equal(
+        await post({ "X-SP-Signature": sign(NEW_SECRET, ts), "X-SP-Timestamp": ts }, `${BODY} `),
+        "401 bad_signature",
+      );
+      assert.equal(
+        await post({ "X-SP-Signature": sign(NEW_SECRET, ts, "[]"), "X-SP-Timestamp": ts }, "[]"),
+        "400 malformed_body",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.WEBHOOK_SECRET;
+      else process.env.WEBHOOK_SECRET = saved;
+      await server?.close();
+    }
   });
 });
