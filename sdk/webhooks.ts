@@ -105,7 +105,7 @@ export const MAX_WEBHOOK_SIGNATURES = 8;
  * `timestamp` is an ISO 8601 UTC string (unlike the REST API's epoch seconds).
  */
 export const RunCompletedEvent = z.looseObject({
-  /** The event type: always `run.completed` (other events are refused as `invalid_payload`). */
+  /** The event type: always `run.completed` (other events are refused as `malformed_body`). */
   event: z.literal("run.completed"),
   /** The run's id, as `CollectionRun.runId` and `getRun` know it. */
   run_id: z.string().min(1),
