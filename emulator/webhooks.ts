@@ -76,9 +76,10 @@ function asciiJson(s: string): string {
 /**
  * Sends `run.completed` webhooks. A single timer is armed for the earliest pending completion in
  * emulator time; {@link WebhookDispatcher.schedule} re-arms it whenever a run starts or the clock moves.
- * Each delivery makes up to three attempts (200 ms, then 400 ms apart, real time) and records `sent` or
- * `failed` on the run. Deliveries interrupted by a stop leave the run `pending`, so they are retried
- * after a restart.
+ * Each delivery makes up to three attempts (200 ms, then 400 ms apart, real time), each bounded in
+ * total by `attemptTimeoutMs` (a complete 2xx response within it succeeds), and records `sent` or
+ * `failed` on the run; so no receiver keeps a run `pending` longer than about three limits. Deliveries
+ * interrupted by a stop leave the run `pending`, so they are retried after a restart.
  */
 export class WebhookDispatcher {
   private readonly options: WebhookDispatcherOptions;
