@@ -47,6 +47,12 @@ export interface EmulatorOptions {
    */
   allowExternalWebhooks?: boolean;
   /**
+   * Time limit of one webhook delivery attempt, in milliseconds, from the request's start to the last
+   * byte of the receiver's response; a receiver still sending at the limit fails the attempt.
+   * @default 5000
+   */
+  webhookAttemptTimeoutMs?: number;
+  /**
    * A rate limit per API key: a token bucket of `requests` tokens refilled at `requests / seconds`
    * per second; an API request that finds it empty is answered 429 with `Retry-After` (whole
    * seconds until the next token, rounded up). Control calls are never limited.
@@ -107,6 +113,7 @@ export interface ResolvedEmulatorOptions {
   hosts: HostMap;
   quiet: boolean;
   allowExternalWebhooks: boolean;
+  webhookAttemptTimeoutMs: number;
   rateLimit: RateLimit | null;
 }
 
@@ -116,6 +123,10 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
   if (apiKey === "") throw new Error("apiKey must not be empty");
   const jobDurationMs = options.jobDurationMs ?? 1000;
   if (!Number.isFinite(jobDurationMs) || jobDurationMs < 0) throw new Error("jobDurationMs must be >= 0");
+  const webhookAttemptTimeoutMs = options.webhookAttemptTimeoutMs ?? 5000;
+  if (!Number.isFinite(webhookAttemptTimeoutMs) || webhookAttemptTimeoutMs <= 0) {
+    throw new Error("webhookAttemptTimeoutMs must be a number of milliseconds > 0");
+  }
   return {
     port: options.port ?? 0,
     host: options.host ?? "127.0.0.1",
@@ -128,6 +139,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
     hosts: options.hosts ?? {},
     quiet: options.quiet ?? false,
     allowExternalWebhooks: options.allowExternalWebhooks ?? false,
+    webhookAttemptTimeoutMs,
     rateLimit: options.rateLimit === undefined ? null : validateRateLimit(options.rateLimit),
   };
 }

@@ -48,6 +48,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     secret: config.webhookSecret,
     baseUrl: () => baseUrl,
     allowExternal: config.allowExternalWebhooks,
+    attemptTimeoutMs: config.webhookAttemptTimeoutMs,
   });
   const faults = new FaultRegistry();
   const requestLog = new RequestLog();

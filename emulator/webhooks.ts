@@ -28,7 +28,11 @@ export interface WebhookDispatcherOptions {
   baseUrl: () => string;
   /** Waits between attempts; one more attempt than delays is made. @default [200, 400] */
   retryDelaysMs?: readonly number[];
-  /** Per-attempt timeout. @default 5000 */
+  /**
+   * Time limit of one attempt, from the request's start to the last byte of the response (status,
+   * headers and body). A receiver that answers 200 and then sends its body one byte a second fails
+   * the attempt at this limit. @default 5000
+   */
   attemptTimeoutMs?: number;
   /** Deliver to hosts other than loopback (`localhost`, 127.0.0.0/8, `::1`). @default false */
   allowExternal?: boolean;
@@ -44,11 +48,38 @@ export function signWebhook(secret: string, timestamp: string, rawBody: string):
 }
 
 /**
+ * Serialises JSON the way Python's `json.dumps(value)` does with its defaults (what a FastAPI or
+ * Django backend sending a webhook plausibly writes): `", "` and `": "` between items, non-ASCII
+ * characters escaped as `\uXXXX` (`ensure_ascii`), keys in insertion order. So the delivered bytes
+ * differ from `JSON.stringify(JSON.parse(body))`, and a receiver that verifies a re-serialised body
+ * fails against the emulator as it would against such a backend.
+ * @example pythonJsonDumps({ a: [1, "é"] }) === '{"a": [1, "\\u00e9"]}'
+ */
+export function pythonJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => pythonJsonDumps(v)).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
+    const items = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${asciiJson(k)}: ${pythonJsonDumps(v)}`);
+    return `{${items.join(", ")}}`;
+  }
+  return typeof value === "string" ? asciiJson(value) : JSON.stringify(value ?? null);
+}
+
+function asciiJson(s: string): string {
+  return JSON.stringify(s).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * Sends `run.completed` webhooks. A single timer is armed for the earliest pending completion in
  * emulator time; {@link WebhookDispatcher.schedule} re-arms it whenever a run starts or the clock moves.
- * Each delivery makes up to three attempts (200 ms, then 400 ms apart, real time) and records `sent` or
- * `failed` on the run. Deliveries interrupted by a stop leave the run `pending`, so they are retried
- * after a restart.
+ * Each delivery makes up to three attempts (200 ms, then 400 ms apart, real time), each bounded in
+ * total by `attemptTimeoutMs` (a complete 2xx response within it succeeds), and records `sent` or
+ * `failed` on the run; so no receiver keeps a run `pending` longer than about three limits. Deliveries
+ * interrupted by a stop leave the run `pending`, so they are retried after a restart.
  */
 export class WebhookDispatcher {
   private readonly options: WebhookDispatcherOptions;
@@ -132,7 +163,7 @@ export class WebhookDispatcher {
     const url = run.callback_url ?? "";
     const store = this.options.store;
     const counters = runCountersAt(run, store.now());
-    const body = JSON.stringify({
+    const body = pythonJsonDumps({
       event: "run.completed",
       run_id: run.run_id,
       collection_id: run.collection_id,
@@ -157,16 +188,20 @@ export class WebhookDispatcher {
       };
       let status: number | null = null;
       let error: string | null = null;
-      try {
-        if (!this.options.allowExternal && !isLoopbackUrl(url)) {
-          throw new Error(
-            "not delivered: the emulator only calls loopback webhooks unless started with --allow-external-webhooks",
-          );
+      if (!this.options.allowExternal && !isLoopbackUrl(url)) {
+        error =
+          "not delivered: the emulator only calls loopback webhooks unless started with --allow-external-webhooks";
+      } else {
+        ({ status, error } = await postOnce(
+          url,
+          headers,
+          body,
+          this.options.attemptTimeoutMs ?? 5000,
+          signal,
+        ));
+        if (error === null && status !== null && (status < 200 || status > 299)) {
+          error = `receiver answered ${status}`;
         }
-        status = await postOnce(url, headers, body, this.options.attemptTimeoutMs ?? 5000, signal);
-        if (status < 200 || status > 299) error = `receiver answered ${status}`;
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
       }
       if (signal.aborted) return false;
       this.attempts.push({ run_id: run.run_id, url, attempt, status, error });
@@ -189,14 +224,28 @@ export function isLoopbackUrl(url: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/**
+ * One POST. Resolves (never rejects) once the whole response has arrived, or at the attempt's time
+ * limit, or on a network error, with the status seen (null before the status line) and the error.
+ * The limit covers the whole exchange: an idle timeout alone never fires for a receiver that sends
+ * something every few seconds.
+ */
 function postOnce(
   url: string,
   headers: Record<string, string>,
   body: string,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
+): Promise<{ status: number | null; error: string | null }> {
+  return new Promise((resolve) => {
+    let status: number | null = null;
+    let settled = false;
+    const finish = (error: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve({ status, error });
+    };
     const target = new URL(url);
     const transport = target.protocol === "https:" ? https : http;
     // agent:false: one connection per attempt, so no pooled socket outlives the emulator.
@@ -207,16 +256,24 @@ function postOnce(
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         agent: false,
         signal,
-        timeout: timeoutMs,
       },
       (res) => {
+        status = res.statusCode ?? 0;
         res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", reject);
+        res.on("end", () => finish(null));
+        res.on("error", (e) => finish(e.message));
+        res.on("close", () => finish("the receiver closed the connection before the response ended"));
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    req.on("error", reject);
+    const deadline = setTimeout(() => {
+      finish(
+        status === null
+          ? `no response within ${timeoutMs} ms`
+          : `the response (status ${status}) did not end within ${timeoutMs} ms`,
+      );
+      req.destroy();
+    }, timeoutMs);
+    req.on("error", (e) => finish(e.message));
     req.end(body);
   });
 }

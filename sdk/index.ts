@@ -1,7 +1,7 @@
 /**
  * Declare ScrapingPros collections and runs in a Pulumi program ({@link Collection},
  * {@link CollectionRun}), look existing ones up ({@link getCollection}, {@link listCollections},
- * {@link getRun}) and verify webhook deliveries ({@link verifyWebhook}).
+ * {@link getRun}) and verify webhook deliveries ({@link createWebhookVerifier}, {@link verifyWebhook}).
  * @module pulumi-scrapingpros
  */
 export type {
@@ -57,14 +57,24 @@ export {
 export { checkProviderModule, type ProviderModuleCheck, providerModuleError } from "./provider-module";
 export { STACK_SCOPE_TYPE, StackScope } from "./stack-scope";
 export {
+  createWebhookVerifier,
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   EMULATOR_WEBHOOK_SCHEME,
+  MAX_WEBHOOK_SIGNATURES,
+  MAX_WEBHOOK_TOLERANCE_SECONDS,
   RunCompletedEvent,
   signWebhookPayload,
+  type VerifiedWebhook,
   type VerifyWebhookArgs,
   verifyWebhook,
+  WebhookConfigurationError,
+  type WebhookConfigurationIssue,
+  type WebhookDelivery,
   type WebhookHeaders,
   type WebhookScheme,
+  type WebhookSecret,
   WebhookVerificationError,
   type WebhookVerificationReason,
+  type WebhookVerifier,
+  type WebhookVerifierOptions,
 } from "./webhooks";

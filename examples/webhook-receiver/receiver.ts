@@ -1,28 +1,38 @@
 /**
  * A small webhook receiver for ScrapingPros run-completion webhooks, on `node:http`.
  *
- * - reads the raw body (at most 1 MiB) and verifies it with `verifyWebhook` before parsing anything;
+ * - builds its verifier once, at startup (`createWebhookVerifier`): an unset or empty secret, or a
+ *   tolerance that is not a number, stops it with a clear message before it listens;
+ * - reads the raw body (at most 1 MiB) and verifies it before parsing anything;
  * - answers 2xx only to valid deliveries: 401 for a missing, bad or stale signature, 400 for a signed
  *   body that is not a `run.completed` event, 405/404 for other methods and paths, 413 for a big body;
- * - de-duplicates by `run_id` (a repeated delivery is answered 200 and not stored again);
+ * - de-duplicates by `run_id` (a repeated delivery, or a replay inside the tolerance, is answered 200
+ *   and not stored again);
  * - stores each accepted event: in memory, and appended as one JSON line to `storePath` when given.
  *
  * Run it: `WEBHOOK_SECRET=... PORT=8788 STORE=received.jsonl npx ts-node receiver.ts`
+ * (`WEBHOOK_TOLERANCE_SECONDS` optionally sets the replay window, default 300).
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  createWebhookVerifier,
   type RunCompletedEvent,
-  verifyWebhook,
+  WebhookConfigurationError,
   type WebhookScheme,
+  type WebhookSecret,
   WebhookVerificationError,
 } from "pulumi-scrapingpros";
 
 /** Options of {@link startReceiver}. */
 export interface ReceiverOptions {
-  /** The webhook signing secret (the emulator's `webhookSecret`, by default its API key). */
-  secret: string;
+  /**
+   * The webhook signing secret (the emulator's `webhookSecret`, by default its API key), or several
+   * during a rotation. Checked at startup: `startReceiver` rejects with a `WebhookConfigurationError`
+   * when it is unset or empty.
+   */
+  secret: WebhookSecret | undefined;
   /** @default 0 (any free port) */
   port?: number;
   /** @default "127.0.0.1" */
@@ -35,6 +45,8 @@ export interface ReceiverOptions {
   scheme?: Partial<WebhookScheme>;
   /** Replay window in seconds. @default 300 */
   toleranceSeconds?: number;
+  /** `false` for a body-only scheme, whose deliveries' age cannot be verified. @default true */
+  requireFreshness?: boolean;
 }
 
 /** What the receiver answered to one request, for logs and tests. */
@@ -59,6 +71,13 @@ const MAX_BODY = 1024 * 1024;
 
 /** Starts the receiver; resolves once it listens. */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
+  // At startup, not per delivery: a misconfigured receiver never starts listening.
+  const verify = createWebhookVerifier({
+    secret: options.secret,
+    ...(options.scheme ? { scheme: options.scheme } : {}),
+    ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
+    ...(options.requireFreshness !== undefined ? { requireFreshness: options.requireFreshness } : {}),
+  });
   const route = options.path ?? "/webhook";
   const received: RunCompletedEvent[] = [];
   const responses: ReceiverResponse[] = [];
@@ -86,17 +105,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       if (tooBig) return answer(res, { status: 413, reason: "body_too_large" });
       let event: RunCompletedEvent;
       try {
-        event = verifyWebhook({
-          rawBody: Buffer.concat(chunks),
-          headers: req.headers,
-          secret: options.secret,
-          ...(options.scheme ? { scheme: options.scheme } : {}),
-          ...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
-        });
+        // Several X-SP-Signature lines arrive joined as "a, b" in req.headers; the verifier splits them.
+        event = verify({ rawBody: Buffer.concat(chunks), headers: req.headers }).event;
       } catch (e) {
         if (!(e instanceof WebhookVerificationError))
           return answer(res, { status: 500, reason: "internal_error" });
-        return answer(res, { status: e.reason === "malformed_body" ? 400 : 401, reason: e.reason });
+        return answer(res, { status: e.status, reason: e.reason });
       }
       if (seen.has(event.run_id))
         return answer(res, { status: 200, reason: "duplicate", runId: event.run_id });
@@ -124,19 +138,25 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 }
 
 if (require.main === module) {
-  const secret = process.env.WEBHOOK_SECRET;
-  if (!secret) {
-    console.error("set WEBHOOK_SECRET to the webhook signing secret");
-    process.exit(2);
-  }
+  const tolerance = process.env.WEBHOOK_TOLERANCE_SECONDS;
   startReceiver({
-    secret,
+    // Unset or empty is refused by the verifier with a message naming `secret`, not a crash.
+    secret: process.env.WEBHOOK_SECRET,
     port: Number(process.env.PORT ?? 8788),
     storePath: process.env.STORE ?? "received.jsonl",
-  }).then((r) => {
-    console.log(`listening on ${r.url}`);
-    const stop = () => void r.close().then(() => process.exit(0));
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+    // Environment variables are strings: convert, and let the verifier refuse what is not a number.
+    ...(tolerance === undefined ? {} : { toleranceSeconds: Number(tolerance) }),
+  }).then(
+    (r) => {
+      console.log(`listening on ${r.url}`);
+      const stop = () => void r.close().then(() => process.exit(0));
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    },
+    (e: unknown) => {
+      if (!(e instanceof WebhookConfigurationError)) throw e;
+      console.error(`receiver not started (WEBHOOK_SECRET, WEBHOOK_TOLERANCE_SECONDS): ${e.message}`);
+      process.exit(2);
+    },
+  );
 }

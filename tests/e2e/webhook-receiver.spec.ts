@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RunningEmulator, WebhookAttempt } from "../../emulator";
@@ -105,6 +107,32 @@ describe("e2e: examples/webhook-receiver (CollectionRun → emulator webhook →
     // A repeat of the genuine run's event, validly signed: 200, but not stored twice.
     const repeat = JSON.stringify(event);
     assert.deepEqual(await post(repeat, signed(repeat)), { status: 200, reason: "duplicate" });
+    // The same during a secret rotation: two X-SP-Signature lines (node:http joins them into "a, b"
+    // in req.headers), the receiver's secret signing the second one.
+    const rotated = await new Promise<{ status: number; reason: string }>((resolve, reject) => {
+      const req = http.request(
+        receiver.url,
+        {
+          method: "POST",
+          agent: false,
+          headers: {
+            "content-type": "application/json",
+            "x-sp-timestamp": now,
+            "x-sp-signature": [signWebhook("previous-secret", now, repeat), signWebhook(SECRET, now, repeat)],
+          },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (c) => {
+            text += c;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, reason: JSON.parse(text).reason }));
+        },
+      );
+      req.on("error", reject);
+      req.end(repeat);
+    });
+    assert.deepEqual(rotated, { status: 200, reason: "duplicate" });
     assert.equal(receiver.received.length, 1);
     assert.equal(fs.readFileSync(path.join(dir, "received.jsonl"), "utf8").trim().split("\n").length, 1);
     assert.deepEqual(
@@ -113,5 +141,54 @@ describe("e2e: examples/webhook-receiver (CollectionRun → emulator webhook →
     );
     assert.deepEqual(keyForms(TEST_KEY, transcript.join("\n")), []);
     await ok(["destroy", "--yes", "--skip-preview"]);
+  });
+
+  it("the receiver refuses to start on an unset secret or a tolerance that is not a number, with a message, not a crash", async () => {
+    const unset = "SP_WEBHOOK_SECRET_NEVER_SET_e2e";
+    await assert.rejects(
+      startReceiver({ secret: process.env[unset] }),
+      (e: unknown) =>
+        e instanceof Error &&
+        e.name === "WebhookConfigurationError" &&
+        /secret: is undefined/.test(e.message),
+    );
+    // The receiver's own command line, as its README runs it.
+    const run = (env: Record<string, string>) => {
+      const { WEBHOOK_SECRET: _s, WEBHOOK_TOLERANCE_SECONDS: _t, ...base } = process.env;
+      return spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join("examples", "webhook-receiver", "receiver.ts")],
+        {
+          cwd: REPO,
+          env: { ...base, PORT: "0", STORE: path.join(dir, "cli.jsonl"), ...env },
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+    };
+    for (const [env, pattern] of [
+      [{}, /secret: is undefined/],
+      [{ WEBHOOK_SECRET: "" }, /secret: is empty/],
+      [{ WEBHOOK_SECRET: "   " }, /secret: is only whitespace/],
+      [
+        { WEBHOOK_SECRET: SECRET, WEBHOOK_TOLERANCE_SECONDS: "5m" },
+        /toleranceSeconds: must be a finite number of seconds, not NaN/,
+      ],
+      [
+        { WEBHOOK_SECRET: SECRET, WEBHOOK_TOLERANCE_SECONDS: "-1" },
+        /toleranceSeconds: must be greater than 0/,
+      ],
+    ] as [Record<string, string>, RegExp][]) {
+      const r = run(env);
+      assert.equal(r.status, 2, `${JSON.stringify(env)}: exit ${r.status}, stderr ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.match(
+        r.stderr,
+        /^receiver not started \(WEBHOOK_SECRET, WEBHOOK_TOLERANCE_SECONDS\): invalid webhook verifier configuration: /,
+      );
+      assert.ok(!r.stderr.includes("TypeError") && !r.stderr.includes("    at "), r.stderr);
+      assert.ok(!r.stderr.includes(SECRET));
+      assert.equal(r.stdout, "", "it never listened");
+    }
   });
 });

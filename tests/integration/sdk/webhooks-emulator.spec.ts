@@ -3,6 +3,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RunningEmulator } from "../../../emulator";
 import {
+  createWebhookVerifier,
   signWebhookPayload,
   verifyWebhook,
   WebhookVerificationError,
@@ -113,7 +114,7 @@ describe("verifyWebhook against the emulator's deliveries", () => {
 
   it("rejects the delivery tampered, with a wrong secret, replayed late, or unsigned", () => {
     const tampered = Buffer.from(
-      delivery.rawBody.toString("utf8").replace('"failed_requests":1', '"failed_requests":0'),
+      delivery.rawBody.toString("utf8").replace('"failed_requests": 1', '"failed_requests": 0'),
     );
     assert.notDeepEqual(tampered, delivery.rawBody);
     rejects(
@@ -176,6 +177,32 @@ describe("verifyWebhook against the emulator's deliveries", () => {
         }),
       "missing_header",
     );
+  });
+
+  it("the delivered body is not compact JSON: a receiver verifying JSON.stringify(JSON.parse(body)) fails, one verifying the raw bytes passes", () => {
+    const raw = delivery.rawBody.toString("utf8");
+    const reserialised = JSON.stringify(JSON.parse(raw));
+    assert.notEqual(raw, reserialised);
+    // Python json.dumps defaults: ", " and ": " between items, keys in the documented order.
+    assert.match(raw, /^\{"event": "run\.completed", "run_id": "[^"]+", "collection_id": /);
+    assert.ok(!raw.includes('":"') && !raw.includes('","'), "no compact separators anywhere");
+    assert.ok(/^[\x20-\x7e]*$/.test(raw), "ASCII only (non-ASCII would be \\u-escaped)");
+    const verify = createWebhookVerifier({ secret: WEBHOOK_SECRET, clock: () => emu.now() });
+    // The mistake the README warns about, in the three forms receivers make it.
+    for (const rawBody of [
+      reserialised,
+      Buffer.from(reserialised),
+      JSON.stringify(JSON.parse(raw), null, 2),
+    ]) {
+      rejects(() => verify({ rawBody, headers: delivery.headers }), "bad_signature");
+    }
+    // The raw bytes, as a Buffer or as the text they decode to, verify.
+    for (const rawBody of [delivery.rawBody, raw, new Uint8Array(delivery.rawBody)]) {
+      const got = verify({ rawBody, headers: delivery.headers });
+      assert.equal(got.event.run_id, runId);
+      assert.equal(got.freshness, "verified");
+      assert.equal(got.signedAt, Number(delivery.headers["x-sp-timestamp"]) * 1000);
+    }
   });
 
   it("the emulator recorded the delivery as sent", async () => {
