@@ -164,9 +164,9 @@ function showsHistory(h: CallHistory): boolean {
  * ended the call (the setting, its value and where it came from) and what to do. For example:
  *
  * `PUT /v1/async/collections/c1 gave up after 121 attempts in 10 min 2 s: the API throttled it 121
- * times (503 with Retry-After ×121) for 10 min 1 s. It waited 10 min 0 s for the API's rate limit,
- * the most allowed: 600000 ms (the default; scrapingpros:maxThrottleWaitMs is not set). The last
- * answer: failed with 503: injected fault. The API asked every time to come back later (a
+ * times (503 with Retry-After ×121) for 10 min 1 s. Waits for the API's rate limit may take at most
+ * 600000 ms (the default; scrapingpros:maxThrottleWaitMs is not set) in all; it had waited 10 min 0 s
+ * when it stopped. The last answer: failed with 503: injected fault. The API asked every time to come back later (a
  * maintenance, or its rate limit): run `pulumi up` again later, or raise
  * scrapingpros:maxThrottleWaitMs (or the resource's customTimeouts).`
  */
@@ -199,7 +199,9 @@ export function describeGaveUp(e: ScrapingProsError, h: CallHistory, ctx: ErrorC
   let advice: string;
   switch (h.stop) {
     case "maxThrottleWaitMs":
-      bound = `It waited ${waited} for the API's rate limit, the most allowed: ${settingIs(settings, "maxThrottleWaitMs", `${retry.maxThrottleWaitMs} ms`)}`;
+      bound =
+        `Waits for the API's rate limit may take at most ${settingIs(settings, "maxThrottleWaitMs", `${retry.maxThrottleWaitMs} ms`)} ` +
+        `in all; it had waited ${waited} when it stopped`;
       advice =
         "The API asked every time to come back later (a maintenance, or its rate limit): run `pulumi up` again " +
         "later, or raise scrapingpros:maxThrottleWaitMs (or the resource's customTimeouts).";
@@ -231,9 +233,10 @@ export function describeGaveUp(e: ScrapingProsError, h: CallHistory, ctx: ErrorC
 /** `250 ms`, `2.5 s`, `4 min 10 s`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${tenths / 10} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 const sum = (by: Record<string, number>): number => Object.values(by).reduce((a, b) => a + b, 0);

@@ -338,12 +338,11 @@ export class ScrapingProsClient {
     for (let attempt = 0; ; attempt++) {
       let failure: AttemptFailure;
       let error: Error;
-      let startedAt = now();
-      const queuedAt = startedAt;
+      let throttle: RateLimitState | undefined;
+      const queuedAt = now();
       try {
         const res = await this.#limits.run(
-          (started) => {
-            startedAt = started;
+          async (started) => {
             call.rateLimitWaitMs += Math.max(0, started - queuedAt);
             // The call waited its turn (or a pause) past its budget: nothing is sent.
             if (hardEnd === undefined && call.rateLimitWaitMs > this.#retry.maxThrottleWaitMs) {
@@ -352,13 +351,22 @@ export class ScrapingProsClient {
             const remaining = endOfWork() - started;
             if (remaining <= 0) throw giveUp(timeBound, lastError);
             call.attempts++;
-            return this.#attempt(method, url, headers, body, Math.min(this.#retry.timeoutMs, remaining));
+            const answer = await this.#attempt(
+              method,
+              url,
+              headers,
+              body,
+              Math.min(this.#retry.timeoutMs, remaining),
+            );
+            // Reported while this attempt still holds its slot: the next attempt to start sees a
+            // throttle's pause (otherwise one more attempt slipped out after every throttled answer).
+            throttle = this.#report(answer, started, clock, random());
+            return answer;
           },
           clock,
           attempt === 0 ? FIRST_ATTEMPT_PRIORITY : RETRY_PRIORITY,
         );
         if (res.status >= 200 && res.status < 300) {
-          this.#limits.report({ kind: "accepted", at: now(), startedAt }, clock);
           return {
             data: this.#parse(schema, res, what),
             status: res.status,
@@ -389,17 +397,12 @@ export class ScrapingProsClient {
         error = e;
       }
       lastError = error;
-      const throttled = isThrottle(failure, now());
+      const throttled = throttle !== undefined;
       record(call, failure, throttled, now());
       let delayMs: number;
-      if (throttled) {
-        const pause = throttlePause(failure, this.#limits.state.floorExponent, this.#retry, random(), now());
-        const state: RateLimitState = this.#limits.report(
-          { kind: "throttled", at: now(), startedAt, pauseMs: pause.delayMs, pauseFrom: pause.from },
-          clock,
-        );
+      if (throttle !== undefined) {
         if (mode === "never") throw giveUp("not-retryable", error);
-        delayMs = Math.max(0, state.pauseUntil - now());
+        delayMs = Math.max(0, throttle.pauseUntil - now());
         // A pause that would overrun the budget cannot lead to a useful attempt.
         if (hardEnd !== undefined) {
           if (now() + delayMs >= hardEnd) throw giveUp("call-deadline", error);
@@ -407,9 +410,6 @@ export class ScrapingProsClient {
           throw giveUp("maxThrottleWaitMs", error);
         }
       } else {
-        if (failure.kind === "status" && failure.status < 500) {
-          this.#limits.report({ kind: "accepted", at: now(), startedAt }, clock);
-        }
         if (!shouldRetry(mode, failure, 0, this.#retry)) throw giveUp("not-retryable", error);
         if (crashRetries >= this.#retry.maxRetries) throw giveUp("maxRetries", error);
         delayMs = retryDelayMs(failure, attempt, this.#retry, random(), now());
@@ -429,6 +429,29 @@ export class ScrapingProsClient {
         await sleep(delayMs);
       }
     }
+  }
+
+  /**
+   * Tells the shared limits what an answer says about the API's pace: accepted (2xx, 4xx other than
+   * 429), throttled (a 429, or a 503 with `Retry-After`: the pause every call then waits), or nothing
+   * (5xx). Returns the state after a throttle, undefined otherwise.
+   */
+  #report(answer: Answer, startedAt: number, clock: LimitClock, random: number): RateLimitState | undefined {
+    const at = clock.now();
+    const failure: AttemptFailure = {
+      kind: "status",
+      status: answer.status,
+      retryAfter: answer.headers["retry-after"],
+    };
+    if (isThrottle(failure, at)) {
+      const pause = throttlePause(failure, this.#limits.state.floorExponent, this.#retry, random, at);
+      return this.#limits.report(
+        { kind: "throttled", at, startedAt, pauseMs: pause.delayMs, pauseFrom: pause.from },
+        clock,
+      );
+    }
+    if (answer.status < 500) this.#limits.report({ kind: "accepted", at, startedAt }, clock);
+    return undefined;
   }
 
   async #attempt(
