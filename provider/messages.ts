@@ -124,7 +124,8 @@ export function userErrorFor(e: unknown, ctx: ErrorContext): unknown {
       `the ScrapingPros API refused the API key from ${source} (${e.status}: ${describe(e)}) at ${ctx.baseUrl ?? "the API"}; ` +
       `${fix}.${refresh}`;
   } else if (gaveUp !== undefined) {
-    message = `${gaveUp}${refresh}`;
+    // The API answered (throttled, failed): the settings saved in the state are not in question.
+    message = gaveUp;
   } else if (e instanceof ApiTimeoutError) {
     const retry = { ...DEFAULT_RETRY, ...settings?.clientOptions };
     const deadline =

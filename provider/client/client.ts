@@ -19,7 +19,7 @@ import {
   ResponseValidationError,
   ScrapingProsError,
 } from "./errors";
-import { isThrottle, type RateLimitState, throttlePause } from "./rate-limit-policy";
+import { isThrottle, pauseExponent, type RateLimitState, throttlePause } from "./rate-limit-policy";
 import {
   FIRST_ATTEMPT_PRIORITY,
   type LimitClock,
@@ -341,10 +341,14 @@ export class ScrapingProsClient {
       let throttle: RateLimitState | undefined;
       const queuedAt = now();
       try {
+        // A pause ending after this would overrun the budget: the call gives up instead of waiting.
+        const latestStart = hardEnd ?? queuedAt + this.#retry.maxThrottleWaitMs - call.rateLimitWaitMs;
         const res = await this.#limits.run(
-          async (started) => {
+          async (started, pausedUntil) => {
             call.rateLimitWaitMs += Math.max(0, started - queuedAt);
-            // The call waited its turn (or a pause) past its budget: nothing is sent.
+            // The call waited its turn past its budget, or would wait for a pause past it: nothing is sent.
+            if (pausedUntil !== undefined)
+              throw giveUp(hardEnd !== undefined ? "call-deadline" : "maxThrottleWaitMs", lastError);
             if (hardEnd === undefined && call.rateLimitWaitMs > this.#retry.maxThrottleWaitMs) {
               throw giveUp("maxThrottleWaitMs", lastError);
             }
@@ -365,6 +369,7 @@ export class ScrapingProsClient {
           },
           clock,
           attempt === 0 ? FIRST_ATTEMPT_PRIORITY : RETRY_PRIORITY,
+          latestStart,
         );
         if (res.status >= 200 && res.status < 300) {
           return {
@@ -444,7 +449,8 @@ export class ScrapingProsClient {
       retryAfter: answer.headers["retry-after"],
     };
     if (isThrottle(failure, at)) {
-      const pause = throttlePause(failure, this.#limits.state.floorExponent, this.#retry, random, at);
+      const exponent = pauseExponent(this.#limits.state, startedAt);
+      const pause = throttlePause(failure, exponent, this.#retry, random, at);
       return this.#limits.report(
         { kind: "throttled", at, startedAt, pauseMs: pause.delayMs, pauseFrom: pause.from },
         clock,

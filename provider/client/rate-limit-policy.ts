@@ -46,11 +46,14 @@ export interface RateLimitState {
   /** Throttled answers since the last accepted one. */
   throttleStreak: number;
   /**
-   * The exponent of the floor of the next pause: throttled round trips in a row (since the last
-   * accepted answer) whose pause was the floor, not the server's `Retry-After`. An answer to an
-   * attempt sent before the last throttle arrived belongs to that throttle's round trip.
+   * The exponent of the floor for the next round trip: throttled round trips in a row (since the
+   * last accepted answer) whose pause was the floor, not the server's `Retry-After`. A round trip
+   * starts with a throttled answer to an attempt sent after the last decrease; answers to attempts
+   * sent before it belong to that decrease's round trip.
    */
   floorExponent: number;
+  /** The exponent the latest round trip used: the pauses of its later answers use it too ({@link pauseExponent}). */
+  roundExponent: number;
 }
 
 /** One answered attempt, as the request loop reports it. */
@@ -90,6 +93,7 @@ export function initialRateLimitState(opts: RateLimitOptions = DEFAULT_RATE_LIMI
     lastDecreaseAt: Number.NEGATIVE_INFINITY,
     throttleStreak: 0,
     floorExponent: 0,
+    roundExponent: 0,
   };
 }
 
@@ -101,11 +105,20 @@ export function isThrottle(failure: AttemptFailure, nowMs: number): boolean {
 }
 
 /**
+ * The exponent of the floor for a throttled answer to an attempt sent at `startedAt`: the latest
+ * round trip's when the attempt was sent before it began (all the answers of one round trip pause
+ * alike), else the next one's.
+ */
+export function pauseExponent(state: RateLimitState, startedAt: number): number {
+  return startedAt <= state.lastDecreaseAt ? state.roundExponent : state.floorExponent;
+}
+
+/**
  * How long everyone pauses after a throttle, and what decided it: the server's `Retry-After` (capped
  * at `maxRetryAfterMs`) or the floor over the streak, whichever is longer (the rule is in
  * `retry-policy.ts`). A `Retry-After` of 0, in the past, negative or missing gives the floor, which
  * doubles with each such round trip: 250–500 ms, 0.5–1 s, … up to 4–8 s with the defaults.
- * @param exponent the state's `floorExponent`
+ * @param exponent from {@link pauseExponent}
  * @param random a number in [0, 1), injected for deterministic tests
  */
 export function throttlePause(
@@ -120,7 +133,7 @@ export function throttlePause(
 
 /**
  * {@link throttlePause}, only the length.
- * @param exponent the state's `floorExponent`
+ * @param exponent from {@link pauseExponent}
  * @param random a number in [0, 1), injected for deterministic tests
  */
 export function throttlePauseMs(
@@ -143,7 +156,7 @@ export function nextRateLimitState(
   const min = Math.min(Math.max(1, opts.minConcurrency), max);
   if (event.kind === "accepted") {
     const successes = state.successes + 1;
-    const reset = { successes, throttleStreak: 0, floorExponent: 0 };
+    const reset = { successes, throttleStreak: 0, floorExponent: 0, roundExponent: 0 };
     if (successes >= opts.growAfter && state.concurrency < max) {
       return { ...state, ...reset, concurrency: state.concurrency + 1, successes: 0 };
     }
@@ -161,5 +174,6 @@ export function nextRateLimitState(
     throttleStreak,
     // A new round trip whose pause was the floor: the server gave no usable hint, so back off further.
     floorExponent: state.floorExponent + ((event.pauseFrom ?? "floor") === "floor" ? 1 : 0),
+    roundExponent: state.floorExponent,
   };
 }

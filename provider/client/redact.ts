@@ -10,10 +10,11 @@
  * A run, not only the whole secret, because a server may cut a message anywhere (a 500-character
  * cut left 18 of 26 characters of a key once) or echo a part of it.
  *
- * How: the text is decoded layer by layer, each decoded character remembering the span of the
- * original text it came from; every layer is searched for any `MIN_RUN`-long window of the secret
- * (and of its base64 and hex forms), and the original spans of the hits are replaced by
- * `[REDACTED]`. Redact before truncating: a cut made afterwards cannot expose a run.
+ * How: the text is decoded layer by layer (each kind of escape apart, in every order), each decoded
+ * character remembering the span of the original text it came from; every layer is searched for
+ * any `MIN_RUN`-long window of the secret (and of its base64 and hex forms), and the original spans
+ * of the hits are replaced by `[REDACTED]`. Redact before truncating: a cut made afterwards cannot
+ * expose a run.
  */
 import { decodeHTML } from "entities";
 
@@ -24,7 +25,7 @@ export const MIN_RUN = 8;
 export const MIN_SECRET_LENGTH = 4;
 
 /** How many layers of encoding are peeled off (a JSON-escaped, HTML-escaped, percent-encoded key is 3). */
-export const MAX_DECODE_PASSES = 4;
+export const MAX_DECODE_PASSES = 3;
 
 /** What replaces each redacted span. */
 export const REDACTED = "[REDACTED]";
@@ -137,10 +138,25 @@ function windowsOf(pattern: string, run: number, normalize: (t: string) => strin
 function redactWith(text: string, patterns: Pattern[]): string {
   if (text.length === 0) return text;
   const spans: [number, number][] = [];
-  let view: View | undefined = identityView(text);
-  for (let pass = 0; view !== undefined && pass <= MAX_DECODE_PASSES; pass++) {
-    for (const p of patterns) findRuns(view, p, spans);
-    view = decodeOnce(view);
+  // Each decoder peels one kind of escape; they are applied in every order, up to
+  // MAX_DECODE_PASSES layers, because one pass reading all kinds at once misreads text that mixes
+  // them (a raw `\` before an HTML reference would be taken for an escape of its `&`).
+  const seen = new Set<string>([text]);
+  let layer: View[] = [identityView(text)];
+  for (let pass = 0; layer.length > 0; pass++) {
+    for (const view of layer) for (const p of patterns) findRuns(view, p, spans);
+    if (pass === MAX_DECODE_PASSES) break;
+    const next: View[] = [];
+    for (const view of layer) {
+      for (const decode of DECODERS) {
+        const decoded = decodeWith(view, decode);
+        if (decoded !== undefined && !seen.has(decoded.text)) {
+          seen.add(decoded.text);
+          next.push(decoded);
+        }
+      }
+    }
+    layer = next;
   }
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0]);
@@ -184,44 +200,33 @@ function identityView(text: string): View {
 const HEX = /^[0-9a-fA-F]+$/;
 const ENTITY = /^&(#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)/;
 
-/** Peels one layer of escapes off `view`, or returns undefined when there is none. */
-function decodeOnce(view: View): View | undefined {
+/** One kind of escape: the token starting at `i`, or undefined when none starts there. */
+type Decoder = (src: string, i: number) => Token | undefined;
+
+/** Decodes a whole text once with `decode`, or returns undefined when it changes nothing. */
+function decodeWith(view: View, decode: Decoder): View | undefined {
   const src = view.text;
-  const units: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
+  let text = "";
   let changed = false;
-  const emit = (decoded: string, from: number, to: number) => {
-    const s = view.start[from] as number;
-    const e = view.end[to - 1] as number;
-    for (const unit of decoded.split("")) {
-      units.push(unit);
+  let i = 0;
+  while (i < src.length) {
+    const token = decode(src, i);
+    const length = token?.length ?? 1;
+    const decoded = token?.decoded ?? (src[i] as string);
+    const s = view.start[i] as number;
+    const e = view.end[i + length - 1] as number;
+    for (let k = 0; k < decoded.length; k++) {
       starts.push(s);
       ends.push(e);
     }
-    if (decoded !== src.slice(from, to)) changed = true;
-  };
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i] as string;
-    const token =
-      c === "\\"
-        ? backslashEscape(src, i)
-        : c === "%"
-          ? percentEscape(src, i)
-          : c === "&"
-            ? htmlReference(src, i)
-            : undefined;
-    if (token) {
-      emit(token.decoded, i, i + token.length);
-      i += token.length;
-    } else {
-      emit(c, i, i + 1);
-      i++;
-    }
+    if (token !== undefined && decoded !== src.slice(i, i + length)) changed = true;
+    text += decoded;
+    i += length;
   }
   if (!changed) return undefined;
-  return { text: units.join(""), start: Int32Array.from(starts), end: Int32Array.from(ends) };
+  return { text, start: Int32Array.from(starts), end: Int32Array.from(ends) };
 }
 
 interface Token {
@@ -280,6 +285,13 @@ function htmlReference(src: string, i: number): Token | undefined {
   const m = ENTITY.exec(src.slice(i, i + 40));
   if (!m) return undefined;
   const decoded = decodeHTML(m[0]);
-  if (decoded === m[0] || decoded.startsWith("&")) return undefined;
+  if (decoded === m[0]) return undefined;
   return { decoded, length: m[0].length };
 }
+
+/** JSON and JavaScript escapes; percent-encoding; HTML character references. */
+const DECODERS: readonly Decoder[] = [
+  (src, i) => (src[i] === "\\" ? backslashEscape(src, i) : undefined),
+  (src, i) => (src[i] === "%" ? percentEscape(src, i) : undefined),
+  (src, i) => (src[i] === "&" ? htmlReference(src, i) : undefined),
+];
