@@ -179,7 +179,7 @@ describe("e2e: rate-limited API (issue 8)", () => {
       const out = r.stdout + r.stderr;
       assert.match(
         out,
-        /PUT \/v1\/async\/collections\/[\w-]+ gave up after \d+ attempts? in [\d.]+ s: the API throttled it (once|\d+ times) \(503 with Retry-After ×\d+\) for [\d.]+ m?s\. Waits for the API's rate limit may take at most 2500 ms \(stack config scrapingpros:maxThrottleWaitMs\) in all; it had waited [\d.]+ m?s when it stopped\. The last answer: failed with 503: injected fault\. The API asked every time to come back later/,
+        /PUT \/v1\/async\/collections\/[\w-]+ gave up after \d+ attempts? in [\d.]+ m?s: the API throttled it (once|\d+ times) \(503 with Retry-After ×\d+\) for [\d.]+ m?s\. Waits for the API's rate limit may take at most 2500 ms \(stack config scrapingpros:maxThrottleWaitMs\) in all; it had waited [\d.]+ m?s when it stopped\. The last answer: failed with 503: injected fault\. The API asked every time to come back later/,
       );
       assert.doesNotMatch(out, /no answer from the API/);
       // The next `up`, after the window, updates what is left.

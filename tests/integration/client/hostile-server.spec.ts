@@ -96,7 +96,7 @@ describe("client against hostile servers (real sockets)", () => {
         const m = shown(errors[0], { "scrapingpros:maxThrottleWaitMs": "3000" });
         assert.match(
           m,
-          /gave up after \d+ attempts? in [\d.]+ s: the API throttled it (once|\d+ times) \((429|503 with Retry-After)[^)]*\) for [\d.]+ m?s\. Waits for the API's rate limit may take at most 3000 ms \(stack config scrapingpros:maxThrottleWaitMs\) in all/,
+          /gave up after \d+ attempts? in [\d.]+ m?s: the API throttled it (once|\d+ times) \((429|503 with Retry-After)[^)]*\) for [\d.]+ m?s\. Waits for the API's rate limit may take at most 3000 ms \(stack config scrapingpros:maxThrottleWaitMs\) in all/,
         );
         assert.doesNotMatch(m, /no answer/);
       });
@@ -122,7 +122,7 @@ describe("client against hostile servers (real sockets)", () => {
       const e = await failure(client({ maxRetries: 2 }).collections.list());
       assert.equal(server.received.length, 3);
       assert.equal(
-        shown(e, { "scrapingpros:maxRetries": "2" }).replace(/ in [\d.]+ s:/, " in <t>:"),
+        shown(e, { "scrapingpros:maxRetries": "2" }).replace(/ in [\d.]+ m?s:/, " in <t>:"),
         "GET /v1/async/collections gave up after 3 attempts in <t>: the API failed 3 times (503 ×3). Retries after " +
           "failures: at most 2 (stack config scrapingpros:maxRetries) (throttled attempts are not counted). The last " +
           `answer: failed with 503: down. Check that ${server.url} is up; raise scrapingpros:maxRetries to retry more.`,
