@@ -482,6 +482,8 @@ export class ScrapingProsClient {
       };
       const res = await undiciRequest(url, options);
       const ok = res.statusCode >= 200 && res.statusCode < 300;
+      // Counted here rather than with undici's `maxResponseSize`, an option of the Agent the client
+      // builds, which an injected dispatcher (a MockAgent, the caller's own pool) would not have.
       const limit = ok ? this.#maxResponseBytes : ERROR_BODY_BYTES;
       const declared = Number(res.headers["content-length"]);
       if (ok && Number.isFinite(declared) && declared > limit) {
