@@ -167,8 +167,8 @@ function showsHistory(h: CallHistory): boolean {
  * `PUT /v1/async/collections/c1 gave up after 121 attempts in 10 min 2 s: the API throttled it 121
  * times (503 with Retry-After ×121) for 10 min 1 s. Waits for the API's rate limit may take at most
  * 600000 ms (the default; scrapingpros:maxThrottleWaitMs is not set) in all; it had waited 10 min 0 s
- * when it stopped. The last answer: failed with 503: injected fault. The API asked every time to come back later (a
- * maintenance, or its rate limit): run `pulumi up` again later, or raise
+ * when it stopped. The last answer: failed with 503: injected fault. The API asked every time to
+ * come back later (a maintenance, or its rate limit): run `pulumi up` again later, or raise
  * scrapingpros:maxThrottleWaitMs (or the resource's customTimeouts).`
  */
 export function describeGaveUp(e: ScrapingProsError, h: CallHistory, ctx: ErrorContext): string {
