@@ -29,7 +29,7 @@ export type SettingSource = `stack config ${string}` | `environment variable ${s
 export interface ProviderSettings {
   /** The API key; undefined when neither the stack config nor the environment has one. */
   apiKey: string | undefined;
-  /** The client options that were set (`baseUrl`, `maxRetries`, `timeoutMs`, `deadlineMs`); the client's defaults apply to the rest. */
+  /** The client options that were set (`baseUrl`, `maxRetries`, `timeoutMs`, `deadlineMs`, `maxThrottleWaitMs`); the client's defaults apply to the rest. */
   clientOptions: Omit<ClientOptions, "apiKey">;
   /** Where each setting that has a value was read from. */
   sources: Partial<Record<SettingName, SettingSource>>;
@@ -45,8 +45,10 @@ export const CONFIG_KEYS = {
   maxRetries: ["scrapingpros:maxRetries", "SCRAPINGPROS_MAX_RETRIES"],
   /** The timeout of one attempt, in milliseconds. */
   timeoutMs: ["scrapingpros:timeoutMs", "SCRAPINGPROS_TIMEOUT_MS"],
-  /** The overall deadline of a call, retries and waits included, in milliseconds. */
+  /** The deadline of a call, its retries included, in milliseconds; waits for the API's rate limit are not counted. */
   deadlineMs: ["scrapingpros:deadlineMs", "SCRAPINGPROS_DEADLINE_MS"],
+  /** How long one call may wait, in all, for the API's rate limit (429, 503 with `Retry-After`), in milliseconds. */
+  maxThrottleWaitMs: ["scrapingpros:maxThrottleWaitMs", "SCRAPINGPROS_MAX_THROTTLE_WAIT_MS"],
 } as const;
 
 /** The name of one setting (`baseUrl`). */
@@ -170,6 +172,8 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   if (timeoutMs !== undefined) clientOptions.timeoutMs = timeoutMs;
   const deadlineMs = num("deadlineMs", false);
   if (deadlineMs !== undefined) clientOptions.deadlineMs = deadlineMs;
+  const maxThrottleWaitMs = num("maxThrottleWaitMs", false);
+  if (maxThrottleWaitMs !== undefined) clientOptions.maxThrottleWaitMs = maxThrottleWaitMs;
   return { apiKey: read("apiKey"), clientOptions, sources };
 }
 

@@ -11,13 +11,15 @@ import {
   ApiConnectionError,
   type ApiError,
   ApiTimeoutError,
+  type CallHistory,
+  type CallStop,
   errorFromResponse,
   parseDetail,
+  ResponseTooLargeError,
   ResponseValidationError,
-  redact,
   ScrapingProsError,
 } from "./errors";
-import { isThrottle, type RateLimitState, throttlePauseMs } from "./rate-limit-policy";
+import { isThrottle, pauseExponent, type RateLimitState, throttlePause } from "./rate-limit-policy";
 import {
   FIRST_ATTEMPT_PRIORITY,
   type LimitClock,
@@ -25,6 +27,7 @@ import {
   RETRY_PRIORITY,
   rateLimitsFor,
 } from "./rate-limits";
+import { createRedactor, type Redactor, redactError, redactValue } from "./redact";
 import { CollectionsResource } from "./resources/collections";
 import { JobsResource } from "./resources/jobs";
 import { RunsResource } from "./resources/runs";
@@ -42,6 +45,27 @@ import { Health } from "./schemas";
 /** The production API host. Paths already carry `/v1`. */
 export const DEFAULT_BASE_URL = "https://api.scrapingpros.com";
 
+/**
+ * The default of {@link ClientOptions.maxResponseBytes}: 32 MiB. The largest answers are lists the
+ * API does not page: the collections list is a bare array of every collection of the account (API
+ * notes 2.2 and 6), about 200 bytes each, so some 150,000 collections; a run's jobs list, about
+ * 100,000 jobs; a job's result, a scraped page of several megabytes.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * How much of an error answer's body (non-2xx) is read: far more than any `detail` a message shows;
+ * the rest is not read, and the connection is closed. @unit bytes
+ */
+export const ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * The deepest nesting of arrays and objects accepted in a 2xx body. The API's documented shapes nest
+ * less than 10 deep; a body nested 100,000 deep parses, but would crash whatever walks it
+ * recursively later (`JSON.stringify` of the outputs).
+ */
+export const MAX_JSON_DEPTH = 256;
+
 /** Options of {@link ScrapingProsClient}. Everything but `apiKey` has a default. */
 export interface ClientOptions extends Partial<RetryOptions> {
   /** Sent as `Authorization: Bearer <apiKey>`. Never logged, never put in an error. */
@@ -51,8 +75,19 @@ export interface ClientOptions extends Partial<RetryOptions> {
    * @default "https://api.scrapingpros.com"
    */
   baseUrl?: string;
-  /** An undici dispatcher, e.g. a `MockAgent` in tests. @default a keep-alive `Agent` owned by the client */
+  /**
+   * An undici dispatcher, e.g. a `MockAgent` in tests. Redirects are never followed, even by a
+   * dispatcher composed with undici's redirect interceptor (each request says `maxRedirections: 0`).
+   * @default a keep-alive `Agent` owned by the client
+   */
   dispatcher?: Dispatcher;
+  /**
+   * The largest 2xx body the client reads; a larger one fails the call with `ResponseTooLargeError`
+   * as soon as its `Content-Length`, or the bytes read so far, exceed it (the connection is closed, the
+   * rest is never read). Error bodies are read up to {@link ERROR_BODY_BYTES} only.
+   * @default 33554432 (32 MiB, {@link DEFAULT_MAX_RESPONSE_BYTES}) @unit bytes
+   */
+  maxResponseBytes?: number;
   /** Extra text appended to the User-Agent. */
   userAgentSuffix?: string;
   /** Receives an event before each retry. Events carry no headers and no bodies. */
@@ -82,7 +117,7 @@ export interface RetryEvent {
   reason: string;
   /**
    * True when the API throttled (a 429, or a 503 with `Retry-After`): every call of the process
-   * pauses for `delayMs`, and the retry does not count against `maxRetries`.
+   * pauses for `delayMs`, and the retry counts against `maxThrottleWaitMs`, not `maxRetries`.
    */
   throttled: boolean;
   /** How long the client waits before the next attempt. @unit milliseconds */
@@ -99,7 +134,11 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Overrides the retry mode derived from the method. */
   retry?: RetryMode;
-  /** Overrides the client's `deadlineMs` for this call (retries and waits included). @unit milliseconds */
+  /**
+   * The whole call's budget, from its start: attempts, waits after failures and waits for the API's
+   * rate limit. It replaces the client's `deadlineMs` and `maxThrottleWaitMs` for this call (the
+   * provider passes what remains of the resource's `customTimeouts`). @unit milliseconds
+   */
   deadlineMs?: number;
 }
 
@@ -139,6 +178,8 @@ export class ScrapingProsClient {
   readonly baseUrl: string;
 
   readonly #apiKey: string;
+  readonly #redact: Redactor;
+  readonly #maxResponseBytes: number;
   readonly #retry: RetryOptions;
   readonly #userAgent: string;
   readonly #options: ClientOptions;
@@ -150,6 +191,8 @@ export class ScrapingProsClient {
     if (!options.apiKey) throw new TypeError("ScrapingProsClient: apiKey is required");
     this.#options = options;
     this.#apiKey = options.apiKey;
+    this.#redact = createRedactor([options.apiKey]);
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
     this.#retry = {
       maxRetries: options.maxRetries ?? DEFAULT_RETRY.maxRetries,
@@ -158,6 +201,7 @@ export class ScrapingProsClient {
       maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs,
       timeoutMs: options.timeoutMs ?? DEFAULT_RETRY.timeoutMs,
       deadlineMs: options.deadlineMs ?? DEFAULT_RETRY.deadlineMs,
+      maxThrottleWaitMs: options.maxThrottleWaitMs ?? DEFAULT_RETRY.maxThrottleWaitMs,
     };
     this.#userAgent =
       `pulumi-scrapingpros/${PACKAGE_VERSION} node/${process.versions.node}` +
@@ -194,6 +238,12 @@ export class ScrapingProsClient {
   /**
    * Sends one logical request: attempts, retries with backoff, maps errors, validates the body.
    * Exposed for the resource namespaces; prefer them.
+   *
+   * A call ends, with the last answer's error carrying {@link CallHistory} (`history`), when the
+   * answer is not one to retry, when failures (5xx, 408, lost answers) have used `maxRetries`, when
+   * its own time (attempts and waits after failures) passes `deadlineMs`, or when its waits for the
+   * API's rate limit pass `maxThrottleWaitMs`; a per-call `deadlineMs` replaces the last two and
+   * bounds everything.
    */
   async request<S extends z.ZodType>(
     method: "GET" | "POST" | "PUT",
@@ -201,15 +251,36 @@ export class ScrapingProsClient {
     schema: S,
     options: RequestOptions = {},
   ): Promise<ApiResponse<z.infer<S>>> {
-    const sent = { attempts: 0 };
+    const now = this.#options.now ?? Date.now;
+    const call: CallRecord = {
+      startedAt: now(),
+      attempts: 0,
+      throttled: {},
+      failed: {},
+      noAnswer: { network: 0, timeout: 0 },
+      firstThrottleAt: undefined,
+      rateLimitWaitMs: 0,
+      stop: "not-retryable",
+    };
     try {
-      return await this.#request(method, path, schema, options, sent);
+      return await this.#request(method, path, schema, options, call);
     } catch (e) {
-      // What the user needs to judge a failure: how many attempts, within which deadline.
+      // What the user needs to judge a failure: what the API answered, and what bounded the retries.
       if (e instanceof ScrapingProsError) {
-        e.attempts = sent.attempts;
+        const at = now();
+        e.attempts = call.attempts;
         e.deadlineMs = options.deadlineMs ?? this.#retry.deadlineMs;
         e.deadlineFrom = options.deadlineMs !== undefined ? "call" : "client";
+        e.history = {
+          attempts: call.attempts,
+          throttled: call.throttled,
+          failed: call.failed,
+          noAnswer: call.noAnswer,
+          throttledForMs: call.firstThrottleAt === undefined ? 0 : at - call.firstThrottleAt,
+          rateLimitWaitMs: call.rateLimitWaitMs,
+          elapsedMs: at - call.startedAt,
+          stop: call.stop,
+        };
       }
       throw e;
     }
@@ -220,15 +291,20 @@ export class ScrapingProsClient {
     path: string,
     schema: S,
     options: RequestOptions,
-    sent: { attempts: number },
+    call: CallRecord,
   ): Promise<ApiResponse<z.infer<S>>> {
     const now = this.#options.now ?? Date.now;
     const sleep = this.#options.sleep ?? sleepTimer;
     const random = this.#options.random ?? Math.random;
     const mode: RetryMode =
       options.retry ?? (method !== "POST" ? "safe" : options.idempotencyKey ? "keyed" : "never");
-    const deadline = now() + (options.deadlineMs ?? this.#retry.deadlineMs);
+    // With a per-call deadline (customTimeouts) everything counts against it; without, waits for the
+    // API's rate limit extend the client's deadline, up to their own budget.
+    const hardEnd = options.deadlineMs !== undefined ? call.startedAt + options.deadlineMs : undefined;
+    const endOfWork = (): number => hardEnd ?? call.startedAt + this.#retry.deadlineMs + call.rateLimitWaitMs;
+    const timeBound: CallStop = hardEnd !== undefined ? "call-deadline" : "deadlineMs";
     const url = this.baseUrl + path + queryString(options.query);
+    const what = `${method} ${path}`;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#apiKey}`,
       accept: "application/json",
@@ -242,35 +318,62 @@ export class ScrapingProsClient {
     if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
 
     const clock: LimitClock = { now, sleep };
-    // Only crashes (5xx, lost answers) spend the `maxRetries` budget; throttles wait within the deadline.
+    // Only failures (5xx, lost answers) spend `maxRetries`; throttles spend `maxThrottleWaitMs`.
     let crashRetries = 0;
     let lastError: Error | undefined;
+    // The errors the call ends with (thrown from inside the limiter too), as opposed to an attempt's failure.
+    const final = new WeakSet<Error>();
+    const giveUp = (stop: CallStop, error: Error | undefined): Error => {
+      call.stop = stop;
+      const e =
+        error ??
+        new ApiTimeoutError(
+          stop === "maxThrottleWaitMs"
+            ? `${what} waited past its budget for the API's rate limit before it could be sent`
+            : `${what} waited past its deadline for the API's rate limit`,
+        );
+      final.add(e);
+      return e;
+    };
     for (let attempt = 0; ; attempt++) {
       let failure: AttemptFailure;
       let error: Error;
-      let startedAt = now();
+      let throttle: RateLimitState | undefined;
+      const queuedAt = now();
       try {
+        // A pause ending after this would overrun the budget: the call gives up instead of waiting.
+        const latestStart = hardEnd ?? queuedAt + this.#retry.maxThrottleWaitMs - call.rateLimitWaitMs;
         const res = await this.#limits.run(
-          (started) => {
-            startedAt = started;
-            const remaining = deadline - started;
-            // The call waited its turn (or a pause) past its deadline: nothing was sent.
-            if (remaining <= 0) {
-              throw (
-                lastError ??
-                new ApiTimeoutError(`${method} ${path} waited past its deadline for the API's rate limit`)
-              );
+          async (started, pausedUntil) => {
+            call.rateLimitWaitMs += Math.max(0, started - queuedAt);
+            // The call waited its turn past its budget, or would wait for a pause past it: nothing is sent.
+            if (pausedUntil !== undefined)
+              throw giveUp(hardEnd !== undefined ? "call-deadline" : "maxThrottleWaitMs", lastError);
+            if (hardEnd === undefined && call.rateLimitWaitMs > this.#retry.maxThrottleWaitMs) {
+              throw giveUp("maxThrottleWaitMs", lastError);
             }
-            sent.attempts++;
-            return this.#attempt(method, url, headers, body, Math.min(this.#retry.timeoutMs, remaining));
+            const remaining = endOfWork() - started;
+            if (remaining <= 0) throw giveUp(timeBound, lastError);
+            call.attempts++;
+            const answer = await this.#attempt(
+              method,
+              url,
+              headers,
+              body,
+              Math.min(this.#retry.timeoutMs, remaining),
+            );
+            // Reported while this attempt still holds its slot: the next attempt to start sees a
+            // throttle's pause (otherwise one more attempt slipped out after every throttled answer).
+            throttle = this.#report(answer, started, clock, random());
+            return answer;
           },
           clock,
           attempt === 0 ? FIRST_ATTEMPT_PRIORITY : RETRY_PRIORITY,
+          latestStart,
         );
         if (res.status >= 200 && res.status < 300) {
-          this.#limits.report({ kind: "accepted", at: now(), startedAt }, clock);
           return {
-            data: this.#parse(schema, res.text, `${method} ${path}`),
+            data: this.#parse(schema, res, what),
             status: res.status,
             replayed: (res.headers["idempotency-replayed"] ?? "").toLowerCase() === "true",
             requestId: res.headers["x-request-id"],
@@ -280,8 +383,9 @@ export class ScrapingProsClient {
         const apiError: ApiError = errorFromResponse(
           {
             status: res.status,
-            detail: redactDetail(parseDetail(res.text), [this.#apiKey]),
-            headers: res.headers,
+            // Redacted whole, before `parseDetail` cuts it: a cut key could not be recognised.
+            detail: redactValue(parseDetail(this.#redact(new TextDecoder().decode(res.body))), this.#redact),
+            headers: redactValue(res.headers, this.#redact),
             method,
             path,
             retryable: isRetryableStatus(res.status),
@@ -291,41 +395,31 @@ export class ScrapingProsClient {
         failure = { kind: "status", status: res.status, retryAfter: res.headers["retry-after"] };
         error = apiError;
       } catch (e) {
+        if (e instanceof Error && final.has(e)) throw e;
+        // Anything but a lost answer (a body too large or of the wrong shape, a bug) is not retried.
         if (!(e instanceof ApiConnectionError)) throw e;
-        if (e === lastError) throw e;
         failure = e instanceof ApiTimeoutError ? { kind: "timeout" } : { kind: "network" };
         error = e;
       }
       lastError = error;
-      const throttled = isThrottle(failure, now());
+      const throttled = throttle !== undefined;
+      record(call, failure, throttled, now());
       let delayMs: number;
-      if (throttled) {
-        const state: RateLimitState = this.#limits.report(
-          {
-            kind: "throttled",
-            at: now(),
-            startedAt,
-            pauseMs: throttlePauseMs(
-              failure,
-              this.#limits.state.throttleStreak,
-              this.#retry,
-              random(),
-              now(),
-            ),
-          },
-          clock,
-        );
-        if (mode === "never") throw error;
-        delayMs = Math.max(0, state.pauseUntil - now());
-      } else {
-        if (failure.kind === "status" && failure.status < 500) {
-          this.#limits.report({ kind: "accepted", at: now(), startedAt }, clock);
+      if (throttle !== undefined) {
+        if (mode === "never") throw giveUp("not-retryable", error);
+        delayMs = Math.max(0, throttle.pauseUntil - now());
+        // A pause that would overrun the budget cannot lead to a useful attempt.
+        if (hardEnd !== undefined) {
+          if (now() + delayMs >= hardEnd) throw giveUp("call-deadline", error);
+        } else if (call.rateLimitWaitMs + delayMs > this.#retry.maxThrottleWaitMs) {
+          throw giveUp("maxThrottleWaitMs", error);
         }
-        if (!shouldRetry(mode, failure, crashRetries, this.#retry)) throw error;
+      } else {
+        if (!shouldRetry(mode, failure, 0, this.#retry)) throw giveUp("not-retryable", error);
+        if (crashRetries >= this.#retry.maxRetries) throw giveUp("maxRetries", error);
         delayMs = retryDelayMs(failure, attempt, this.#retry, random(), now());
+        if (now() + delayMs >= endOfWork()) throw giveUp(timeBound, error);
       }
-      // A wait that would overrun the deadline cannot lead to a useful attempt.
-      if (now() + delayMs >= deadline) throw error;
       this.#options.onRetry?.({
         method,
         path,
@@ -342,50 +436,108 @@ export class ScrapingProsClient {
     }
   }
 
+  /**
+   * Tells the shared limits what an answer says about the API's pace: accepted (2xx, 4xx other than
+   * 429), throttled (a 429, or a 503 with `Retry-After`: the pause every call then waits), or nothing
+   * (5xx). Returns the state after a throttle, undefined otherwise.
+   */
+  #report(answer: Answer, startedAt: number, clock: LimitClock, random: number): RateLimitState | undefined {
+    const at = clock.now();
+    const failure: AttemptFailure = {
+      kind: "status",
+      status: answer.status,
+      retryAfter: answer.headers["retry-after"],
+    };
+    if (isThrottle(failure, at)) {
+      const exponent = pauseExponent(this.#limits.state, startedAt);
+      const pause = throttlePause(failure, exponent, this.#retry, random, at);
+      return this.#limits.report(
+        { kind: "throttled", at, startedAt, pauseMs: pause.delayMs, pauseFrom: pause.from },
+        clock,
+      );
+    }
+    if (answer.status < 500) this.#limits.report({ kind: "accepted", at, startedAt }, clock);
+    return undefined;
+  }
+
   async #attempt(
     method: string,
     url: string,
     headers: Record<string, string>,
     body: string | undefined,
     timeoutMs: number,
-  ): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  ): Promise<Answer> {
+    const where = `${method} ${new URL(url).pathname}`;
+    // The one signal covers the whole attempt, the body included: a body that drips slowly times out too.
     const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
     try {
-      const res = await undiciRequest(url, {
+      const options: Parameters<typeof undiciRequest>[1] & { maxRedirections: 0 } = {
         method: method as Dispatcher.HttpMethod,
         headers,
         body,
         signal,
         dispatcher: this.#getDispatcher(),
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, headers: flattenHeaders(res.headers), text };
+        // Read by undici's redirect interceptor, should the injected dispatcher have one: follow nothing.
+        maxRedirections: 0,
+      };
+      const res = await undiciRequest(url, options);
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      // Counted here rather than with undici's `maxResponseSize`, an option of the Agent the client
+      // builds, which an injected dispatcher (a MockAgent, the caller's own pool) would not have.
+      const limit = ok ? this.#maxResponseBytes : ERROR_BODY_BYTES;
+      const declared = Number(res.headers["content-length"]);
+      if (ok && Number.isFinite(declared) && declared > limit) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(where, limit, declared);
+      }
+      const read = await readCapped(res.body, limit);
+      if (ok && !read.complete) throw new ResponseTooLargeError(where, limit);
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body: read.bytes };
     } catch (e) {
-      const where = `${method} ${new URL(url).pathname}`;
+      if (e instanceof ScrapingProsError) throw e;
+      const cause = redactError(e, this.#redact);
       if (signal.aborted) {
-        throw new ApiTimeoutError(`${where} timed out after ${timeoutMs} ms`, { cause: e });
+        throw new ApiTimeoutError(`${where} timed out after ${timeoutMs} ms`, { cause });
       }
       const detail =
         e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
-      throw new ApiConnectionError(`${where} failed without a response (${redact(detail, [this.#apiKey])})`, {
-        cause: e,
-      });
+      throw new ApiConnectionError(`${where} failed without a response (${this.#redact(detail)})`, { cause });
     }
   }
 
-  #parse<S extends z.ZodType>(schema: S, text: string, what: string): z.infer<S> {
+  /**
+   * A 2xx body, checked: a JSON content type (or none), UTF-8, nested at most {@link MAX_JSON_DEPTH}
+   * deep, and of the endpoint's shape. Issues are redacted (zod may quote what it received).
+   */
+  #parse<S extends z.ZodType>(schema: S, res: Answer, what: string): z.infer<S> {
+    const fail = (issues: { path: string; message: string }[]): never => {
+      throw new ResponseValidationError(
+        what,
+        issues.map((i) => ({ path: this.#redact(i.path), message: this.#redact(i.message) })),
+      );
+    };
+    const type = res.headers["content-type"];
+    if (type !== undefined && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
+      fail([{ path: "", message: `content type is ${JSON.stringify(type.slice(0, 100))}, not JSON` }]);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(res.body);
+    } catch {
+      return fail([{ path: "", message: "body is not valid UTF-8" }]);
+    }
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+      fail([{ path: "", message: `body nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    }
     let json: unknown;
     try {
       json = text.length ? JSON.parse(text) : undefined;
     } catch {
-      throw new ResponseValidationError(what, [{ path: "", message: "body is not JSON" }]);
+      return fail([{ path: "", message: "body is not JSON" }]);
     }
     const result = schema.safeParse(json);
     if (!result.success) {
-      throw new ResponseValidationError(
-        what,
-        result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      );
+      return fail(result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
     }
     return result.data;
   }
@@ -426,8 +578,71 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-function redactDetail<T>(detail: T, secrets: string[]): T {
-  if (typeof detail === "string") return redact(detail, secrets) as T;
-  if (Array.isArray(detail)) return JSON.parse(redact(JSON.stringify(detail), secrets)) as T;
-  return detail;
+/** One answer as read off the wire: the body is raw bytes, at most the limit that applied. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** What a call met so far; becomes the error's {@link CallHistory}. */
+interface CallRecord {
+  startedAt: number;
+  attempts: number;
+  throttled: Record<string, number>;
+  failed: Record<string, number>;
+  noAnswer: { network: number; timeout: number };
+  firstThrottleAt: number | undefined;
+  rateLimitWaitMs: number;
+  stop: CallStop;
+}
+
+function record(call: CallRecord, failure: AttemptFailure, throttled: boolean, at: number): void {
+  if (failure.kind !== "status") {
+    call.noAnswer[failure.kind]++;
+    return;
+  }
+  const key = String(failure.status);
+  if (throttled) {
+    call.throttled[key] = (call.throttled[key] ?? 0) + 1;
+    call.firstThrottleAt ??= at;
+  } else if (isRetryableStatus(failure.status)) {
+    call.failed[key] = (call.failed[key] ?? 0) + 1;
+  }
+}
+
+/** Reads `body` up to `limit` bytes; past it, stops, destroys the stream (closing the connection). */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  limit: number,
+): Promise<{ bytes: Buffer; complete: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - size));
+      body.destroy();
+      return { bytes: Buffer.concat(chunks), complete: false };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { bytes: Buffer.concat(chunks), complete: true };
+}
+
+/** Whether the JSON text nests arrays and objects deeper than `max` (strings are skipped). */
+function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }

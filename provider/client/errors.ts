@@ -7,6 +7,8 @@
  * in a separate process, so prototype identity is not guaranteed).
  */
 
+export { redact } from "./redact";
+
 const BRAND = Symbol.for("pulumi-scrapingpros.error");
 
 /** One entry of a FastAPI-style validation `detail` array. */
@@ -19,6 +21,42 @@ export interface ValidationDetail {
   type?: string;
 }
 
+/**
+ * What ended a call that failed:
+ * - `not-retryable`: the last answer is not one to retry (a 4xx, a 2xx of the wrong shape, or any
+ *   failure of a POST without `Idempotency-Key`);
+ * - `maxRetries`: failures (5xx, 408, lost answers) used up the client's `maxRetries`;
+ * - `deadlineMs`: the client's `deadlineMs` ran out (waits for the rate limit excluded);
+ * - `maxThrottleWaitMs`: the call waited as long as `maxThrottleWaitMs` allows for the API's rate limit;
+ * - `call-deadline`: the deadline given for this call (the resource's `customTimeouts`) ran out.
+ */
+export type CallStop = "not-retryable" | "maxRetries" | "deadlineMs" | "maxThrottleWaitMs" | "call-deadline";
+
+/** What one failed call met, set by the client on the error it throws when it gives up. */
+export interface CallHistory {
+  /** Requests sent. */
+  attempts: number;
+  /** Throttled answers by status: `429`, and `503` for a 503 with `Retry-After`. */
+  throttled: Record<string, number>;
+  /** Other answers worth a retry (5xx, 408) by status. */
+  failed: Record<string, number>;
+  /** Attempts without an answer: the connection failed (`network`) or the attempt timed out (`timeout`). */
+  noAnswer: {
+    /** Connection refused, reset or closed before the answer. */
+    network: number;
+    /** The attempt's timeout (`timeoutMs`) ran out first. */
+    timeout: number;
+  };
+  /** From the first throttled answer to giving up; 0 when the API never throttled. @unit milliseconds */
+  throttledForMs: number;
+  /** Time the call spent waiting for the API's rate limit: pauses, and its turns in the shared queue. @unit milliseconds */
+  rateLimitWaitMs: number;
+  /** From the start of the call to giving up. @unit milliseconds */
+  elapsedMs: number;
+  /** What ended the call. */
+  stop: CallStop;
+}
+
 /** Root of every error this package throws about the API. */
 export class ScrapingProsError extends Error {
   /** Stable, documented code, e.g. `API_ERR_RATE_LIMIT`. */
@@ -29,6 +67,8 @@ export class ScrapingProsError extends Error {
   deadlineMs?: number;
   /** Whether that deadline was the client's setting or given for this call (`customTimeouts`). */
   deadlineFrom?: "client" | "call";
+  /** What the call met and what ended it, set by the client when it gives up. */
+  history?: CallHistory;
 
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -89,7 +129,7 @@ export class ApiError extends ScrapingProsError {
   readonly path: string;
 
   constructor(init: ApiErrorInit, code = "API_ERR") {
-    super(`${init.method} ${init.path} failed with ${init.status}: ${describeDetail(init.detail)}`, code);
+    super(`${init.method} ${init.path} ${describeAnswer(init)}`, code);
     this.status = init.status;
     this.detail = init.detail;
     this.headers = init.headers;
@@ -133,6 +173,23 @@ export class ApiTimeoutError extends ApiConnectionError {
   }
 }
 
+/**
+ * A response body larger than the client's `maxResponseBytes`: the client stopped reading it (by its
+ * `Content-Length`, or after that many bytes) and closed the connection. Not retried.
+ */
+export class ResponseTooLargeError extends ScrapingProsError {
+  /** The limit that was exceeded. @unit bytes */
+  readonly limitBytes: number;
+  constructor(what: string, limitBytes: number, declaredBytes?: number) {
+    super(
+      `${what}: the response body is larger than the client's maxResponseBytes (${limitBytes} bytes` +
+        `${declaredBytes !== undefined ? `; Content-Length says ${declaredBytes}` : ""}), so it was not read`,
+      "API_ERR_RESPONSE_TOO_LARGE",
+    );
+    this.limitBytes = limitBytes;
+  }
+}
+
 /** A 2xx response whose body did not match the expected schema. Holds the issues, not the body. */
 export class ResponseValidationError extends ScrapingProsError {
   /** What did not match, one entry per zod issue. */
@@ -149,6 +206,28 @@ export class ResponseValidationError extends ScrapingProsError {
     );
     this.issues = issues;
   }
+}
+
+/**
+ * `failed with 503: busy`; for a redirect, where it pointed (its origin only: a `Location` may carry
+ * credentials), since the client follows none (the API key must never go to another host).
+ */
+function describeAnswer(init: ApiErrorInit): string {
+  if (init.status >= 300 && init.status < 400) {
+    let to = "no Location";
+    try {
+      const location = init.headers.location;
+      if (location !== undefined) to = new URL(location, "http://invalid.invalid").origin;
+    } catch {
+      to = "an invalid Location";
+    }
+    return (
+      `was redirected (${init.status}) to ${to === "http://invalid.invalid" ? "another path" : to}: ` +
+      "the client follows no redirect, so the API key is never sent elsewhere; if that is the API's " +
+      "address, set the base URL (scrapingpros:baseUrl) to it"
+    );
+  }
+  return `failed with ${init.status}: ${describeDetail(init.detail)}`;
 }
 
 /** Renders a `detail` for an error message. */
@@ -204,13 +283,4 @@ export function errorFromResponse(init: ApiErrorInit, hadIdempotencyKey: boolean
   if (s === 429) return new RateLimitError(init, "API_ERR_RATE_LIMIT");
   if (s >= 500) return new InternalServerError(init, "API_ERR_INTERNAL");
   return new ApiError(init, "API_ERR");
-}
-
-/** Replaces every occurrence of each secret in `text` with `[REDACTED]`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join("[REDACTED]");
-  }
-  return out;
 }

@@ -8,7 +8,13 @@
  * per round trip: a throttled attempt that was sent before the last decrease says nothing new),
  * grown by one after `growAfter` answered attempts in a row, within `[minConcurrency, maxConcurrency]`.
  */
-import { type AttemptFailure, parseRetryAfterMs, type RetryOptions, retryDelayMs } from "./retry-policy";
+import {
+  type AttemptFailure,
+  parseRetryAfterMs,
+  type RetryOptions,
+  type RetryWait,
+  waitBeforeRetry,
+} from "./retry-policy";
 
 /** Bounds of the shared concurrency. Every field has a default in {@link DEFAULT_RATE_LIMIT}. */
 export interface RateLimitOptions {
@@ -37,8 +43,17 @@ export interface RateLimitState {
   pauseUntil: number;
   /** When the concurrency was last halved (`-Infinity`: never). */
   lastDecreaseAt: number;
-  /** Throttled attempts since the last success: the exponent of the pause when no `Retry-After` came. */
+  /** Throttled answers since the last accepted one. */
   throttleStreak: number;
+  /**
+   * The exponent of the floor for the next round trip: throttled round trips in a row (since the
+   * last accepted answer) whose pause was the floor, not the server's `Retry-After`. A round trip
+   * starts with a throttled answer to an attempt sent after the last decrease; answers to attempts
+   * sent before it belong to that decrease's round trip.
+   */
+  floorExponent: number;
+  /** The exponent the latest round trip used: the pauses of its later answers use it too ({@link pauseExponent}). */
+  roundExponent: number;
 }
 
 /** One answered attempt, as the request loop reports it. */
@@ -62,6 +77,11 @@ export type RateLimitEvent =
       startedAt: number;
       /** How long every call of the process pauses from `at`. @unit milliseconds */
       pauseMs: number;
+      /**
+       * What decided `pauseMs` ({@link throttlePause}): the server's `Retry-After`, or the floor, which
+       * then grows for the next round trip. @default "floor"
+       */
+      pauseFrom?: RetryWait["from"];
     };
 
 /** The state before any event. */
@@ -72,6 +92,8 @@ export function initialRateLimitState(opts: RateLimitOptions = DEFAULT_RATE_LIMI
     pauseUntil: 0,
     lastDecreaseAt: Number.NEGATIVE_INFINITY,
     throttleStreak: 0,
+    floorExponent: 0,
+    roundExponent: 0,
   };
 }
 
@@ -83,20 +105,45 @@ export function isThrottle(failure: AttemptFailure, nowMs: number): boolean {
 }
 
 /**
- * How long everyone pauses after a throttle: the server's `Retry-After` (capped at
- * `maxRetryAfterMs`), or, without one, exponential backoff over the throttle streak with 50–100 % jitter.
- * @param streak throttled attempts since the last success, this one excluded
+ * The exponent of the floor for a throttled answer to an attempt sent at `startedAt`: the latest
+ * round trip's when the attempt was sent before it began (all the answers of one round trip pause
+ * alike), else the next one's.
+ */
+export function pauseExponent(state: RateLimitState, startedAt: number): number {
+  return startedAt <= state.lastDecreaseAt ? state.roundExponent : state.floorExponent;
+}
+
+/**
+ * How long everyone pauses after a throttle, and what decided it: the server's `Retry-After` (capped
+ * at `maxRetryAfterMs`) or the floor over the streak, whichever is longer (the rule is in
+ * `retry-policy.ts`). A `Retry-After` of 0, in the past, negative or missing gives the floor, which
+ * doubles with each such round trip: 250–500 ms, 0.5–1 s, … up to 4–8 s with the defaults.
+ * @param exponent from {@link pauseExponent}
+ * @param random a number in [0, 1), injected for deterministic tests
+ */
+export function throttlePause(
+  failure: AttemptFailure,
+  exponent: number,
+  opts: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs" | "maxRetryAfterMs">,
+  random: number,
+  nowMs: number,
+): RetryWait {
+  return waitBeforeRetry(failure, exponent, opts, random, nowMs);
+}
+
+/**
+ * {@link throttlePause}, only the length.
+ * @param exponent from {@link pauseExponent}
  * @param random a number in [0, 1), injected for deterministic tests
  */
 export function throttlePauseMs(
   failure: AttemptFailure,
-  streak: number,
+  exponent: number,
   opts: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs" | "maxRetryAfterMs">,
   random: number,
   nowMs: number,
 ): number {
-  // The same wait as a retry's, over the streak (bounded so 2 ** streak stays finite).
-  return retryDelayMs(failure, Math.min(streak, 30), opts, random, nowMs);
+  return throttlePause(failure, exponent, opts, random, nowMs).delayMs;
 }
 
 /** The state after `event`. Never mutates `state`. */
@@ -109,10 +156,11 @@ export function nextRateLimitState(
   const min = Math.min(Math.max(1, opts.minConcurrency), max);
   if (event.kind === "accepted") {
     const successes = state.successes + 1;
+    const reset = { successes, throttleStreak: 0, floorExponent: 0, roundExponent: 0 };
     if (successes >= opts.growAfter && state.concurrency < max) {
-      return { ...state, concurrency: state.concurrency + 1, successes: 0, throttleStreak: 0 };
+      return { ...state, ...reset, concurrency: state.concurrency + 1, successes: 0 };
     }
-    return { ...state, successes, throttleStreak: 0 };
+    return { ...state, ...reset };
   }
   const pauseUntil = Math.max(state.pauseUntil, event.at + Math.max(0, event.pauseMs));
   const throttleStreak = state.throttleStreak + 1;
@@ -124,5 +172,8 @@ export function nextRateLimitState(
     pauseUntil,
     lastDecreaseAt: event.at,
     throttleStreak,
+    // A new round trip whose pause was the floor: the server gave no usable hint, so back off further.
+    floorExponent: state.floorExponent + ((event.pauseFrom ?? "floor") === "floor" ? 1 : 0),
+    roundExponent: state.floorExponent,
   };
 }

@@ -62,13 +62,20 @@ export class RateLimits {
 
   /**
    * Runs one attempt within the limits: waits for a free slot, then for any pause to end (holding the
-   * slot: nobody may send meanwhile anyway), then calls `attempt` with the time it starts.
+   * slot: nobody may send meanwhile anyway), then calls `attempt` with the time it starts. A pause
+   * that would hold it past `latestStart` is not waited for: `attempt` is called at once, with the
+   * pause's end as `pausedUntil`, so that the caller can give up instead of waiting in vain.
    */
-  run<T>(attempt: (startedAt: number) => Promise<T>, clock: LimitClock, priority: number): Promise<T> {
+  run<T>(
+    attempt: (startedAt: number, pausedUntil?: number) => Promise<T>,
+    clock: LimitClock,
+    priority: number,
+    latestStart = Number.POSITIVE_INFINITY,
+  ): Promise<T> {
     return this.#queue.add(
       async () => {
-        await this.#waitForPause(clock);
-        return attempt(clock.now());
+        const pausedUntil = await this.#waitForPause(clock, latestStart);
+        return attempt(clock.now(), pausedUntil);
       },
       { priority },
     );
@@ -91,13 +98,15 @@ export class RateLimits {
     return { ...after };
   }
 
-  async #waitForPause(clock: LimitClock): Promise<void> {
+  /** Waits for the pause to end; returns its end instead when that is after `latestStart`. */
+  async #waitForPause(clock: LimitClock, latestStart: number): Promise<number | undefined> {
     for (;;) {
       const gate = this.#gate;
-      if (gate === undefined || gate.until <= clock.now()) return;
+      if (gate === undefined || gate.until <= clock.now()) return undefined;
+      if (gate.until > latestStart) return gate.until;
       await gate.opened;
       // A pause reported while this one ran replaced it: wait for that one too.
-      if (this.#gate === gate) return;
+      if (this.#gate === gate) return undefined;
     }
   }
 }

@@ -1,22 +1,51 @@
 /**
  * The retry policy as data plus pure functions. The client's request loop asks
- * {@link shouldRetry} after each failed attempt and sleeps for {@link retryDelayMs}.
+ * {@link shouldRetry} after each failed attempt and waits {@link retryDelayMs} (a failure) or
+ * `throttlePauseMs` (a throttle, in `rate-limit-policy.ts`); both are {@link waitBeforeRetry}.
+ *
+ * **Every wait has a floor.** A server's `Retry-After` can say `0`, a date in the past (its clock is
+ * behind), `-5` or nonsense; retried at once, one call sent about 10,000 requests in 3 s. So every
+ * wait is at least the floor {@link backoffFloorMs}, which doubles over a streak:
+ *
+ *     floor(n) = min(initialDelayMs · 2^n, maxDelayMs) · (0.5 + random / 2)   (50–100 % jitter)
+ *     wait     = max(min(Retry-After, maxRetryAfterMs), floor(n))
+ *
+ * With the defaults (500 ms, 8 s): 250–500 ms, 0.5–1 s, 1–2 s, 2–4 s, then 4–8 s for ever. A server's
+ * hint is never shortened, only capped at `maxRetryAfterMs` (60 s), as openai-node and undici do.
+ * `n` is, for a failure (5xx, lost answer), the call's attempt number; for a throttle, the number of
+ * throttled round trips in a row whose hint was below the floor (`rate-limit-policy.ts`), so an API
+ * that keeps saying `Retry-After: 1` is retried every second, and one that says `0` is backed off.
  */
 
 /** Retry and timeout settings. Every field has a default in {@link DEFAULT_RETRY}. */
 export interface RetryOptions {
-  /** Retries after the first attempt. @default 4 */
+  /** Retries after a failure (5xx, 408, a lost answer); throttled attempts do not count. @default 4 */
   maxRetries: number;
-  /** First backoff delay. @default 500 @unit milliseconds */
+  /** The first floor of a wait; it doubles over a streak. @default 500 @unit milliseconds */
   initialDelayMs: number;
-  /** Largest backoff delay. @default 8000 @unit milliseconds */
+  /** The largest floor of a wait. @default 8000 @unit milliseconds */
   maxDelayMs: number;
   /** A `Retry-After` longer than this is capped to it. @default 60000 @unit milliseconds */
   maxRetryAfterMs: number;
   /** Timeout of one attempt, until the whole response body is read. @default 30000 @unit milliseconds */
   timeoutMs: number;
-  /** Overall deadline for a call, retries and waits included. @default 120000 @unit milliseconds */
+  /**
+   * Deadline of one call: its attempts and the waits after failures. Waits for the API's rate limit
+   * (pauses after a 429 or a 503 with `Retry-After`, turns in the throttled queue) do not count: they
+   * have their own budget, `maxThrottleWaitMs`. A per-call `deadlineMs` (the resource's
+   * `customTimeouts`) replaces both and bounds everything.
+   * @default 120000 @unit milliseconds
+   */
   deadlineMs: number;
+  /**
+   * How long one call may wait, in all, for the API's rate limit: the pauses it asks for (429, or
+   * 503 with `Retry-After`, e.g. during a maintenance window) and the call's turns in the shared
+   * queue while it throttles. Ten minutes: a maintenance of a few minutes, or a rate limit hit by a
+   * large stack, is waited out within one `pulumi up`, while an API that throttles for ever still
+   * fails the deployment in minutes rather than at a CI job's timeout.
+   * @default 600000 @unit milliseconds
+   */
+  maxThrottleWaitMs: number;
 }
 
 /** The defaults, frozen. */
@@ -27,6 +56,7 @@ export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
   maxRetryAfterMs: 60_000,
   timeoutMs: 30_000,
   deadlineMs: 120_000,
+  maxThrottleWaitMs: 600_000,
 });
 
 /**
@@ -66,7 +96,7 @@ export function shouldRetry(
   mode: RetryMode,
   failure: AttemptFailure,
   attempt: number,
-  opts: RetryOptions,
+  opts: Pick<RetryOptions, "maxRetries">,
 ): boolean {
   if (attempt >= opts.maxRetries) return false;
   if (mode === "never") return false;
@@ -76,22 +106,76 @@ export function shouldRetry(
   return true;
 }
 
+// RFC 9110 §10.2.3: delay-seconds, or an HTTP-date (IMF-fixdate, RFC 850 or asctime form). Date.parse
+// alone would take "-5", "1" or "soon 2020" for dates.
+const DELAY_SECONDS = /^\d+(\.\d+)?$/;
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? .*\d\d:\d\d:\d\d/i;
+
 /**
- * Parses `Retry-After` (seconds or an HTTP date) into milliseconds, or undefined when absent,
- * unparseable or negative.
+ * Parses `Retry-After` into milliseconds from `nowMs`: 0 for a date in the past, undefined when
+ * absent or not one of the two forms RFC 9110 allows (negative numbers and other text included).
+ * Decimal seconds are accepted although the RFC says whole seconds.
  */
 export function parseRetryAfterMs(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (DELAY_SECONDS.test(trimmed)) {
+    const ms = Number(trimmed) * 1000;
+    return Number.isFinite(ms) ? Math.round(ms) : Number.MAX_SAFE_INTEGER;
+  }
+  if (!HTTP_DATE.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
 }
 
 /**
- * The wait before the next attempt: the server's `Retry-After` when given (capped), otherwise
- * exponential backoff from `initialDelayMs`, capped at `maxDelayMs`, with 50–100 % jitter.
+ * The floor of a wait after `exponent` steps of a streak: exponential from `initialDelayMs`, capped
+ * at `maxDelayMs`, with 50–100 % jitter; never below 1 ms.
+ * @param random a number in [0, 1), injected for deterministic tests
+ */
+export function backoffFloorMs(
+  exponent: number,
+  opts: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs">,
+  random: number,
+): number {
+  // Bounded so 2 ** exponent stays finite.
+  const base = Math.min(
+    Math.max(1, opts.initialDelayMs) * 2 ** Math.min(Math.max(0, exponent), 30),
+    opts.maxDelayMs,
+  );
+  return Math.max(1, Math.round(base * (0.5 + random / 2)));
+}
+
+/** A wait before the next attempt, and what decided it. */
+export interface RetryWait {
+  /** How long to wait. @unit milliseconds */
+  delayMs: number;
+  /** `retry-after` when the server's hint (capped) was longer than the floor, else `floor`. */
+  from: "retry-after" | "floor";
+}
+
+/**
+ * The wait before the next attempt: `max(min(Retry-After, maxRetryAfterMs), floor(exponent))`, the
+ * rule of this module's description. A missing, unparseable, negative or past `Retry-After` counts as 0.
+ * @param random a number in [0, 1), injected for deterministic tests
+ */
+export function waitBeforeRetry(
+  failure: AttemptFailure,
+  exponent: number,
+  opts: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs" | "maxRetryAfterMs">,
+  random: number,
+  nowMs: number,
+): RetryWait {
+  const floor = backoffFloorMs(exponent, opts, random);
+  const hinted = failure.kind === "status" ? parseRetryAfterMs(failure.retryAfter, nowMs) : undefined;
+  const hint = Math.min(hinted ?? 0, Math.max(0, opts.maxRetryAfterMs));
+  return hint > floor ? { delayMs: hint, from: "retry-after" } : { delayMs: floor, from: "floor" };
+}
+
+/**
+ * The wait after a failure (5xx, 408, a lost answer) on attempt number `attempt`:
+ * {@link waitBeforeRetry} with the attempt number as the exponent.
  * @param random a number in [0, 1), injected for deterministic tests
  */
 export function retryDelayMs(
@@ -101,10 +185,5 @@ export function retryDelayMs(
   random: number,
   nowMs: number,
 ): number {
-  if (failure.kind === "status") {
-    const hinted = parseRetryAfterMs(failure.retryAfter, nowMs);
-    if (hinted !== undefined) return Math.min(hinted, opts.maxRetryAfterMs);
-  }
-  const base = Math.min(opts.initialDelayMs * 2 ** attempt, opts.maxDelayMs);
-  return Math.round(base * (0.5 + random / 2));
+  return waitBeforeRetry(failure, attempt, opts, random, nowMs).delayMs;
 }

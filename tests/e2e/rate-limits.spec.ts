@@ -112,4 +112,80 @@ describe("e2e: rate-limited API (issue 8)", () => {
       assert.deepEqual(changesOf(await stack.preview()), {});
     });
   });
+
+  describe("a maintenance window (issue 16): every PUT answered 503 + Retry-After: 1 for a few seconds", () => {
+    let emu: RunningEmulator;
+    let stack: TestStack;
+    useStack((h) => ({ emu, stack } = h));
+
+    /** Clears the faults `ms` after the first refused PUT: the API is back from maintenance. */
+    const endWindow = async (ms: number, since: number): Promise<void> => {
+      const giveUpAt = Date.now() + 300_000;
+      while (!emu.requests().some((r) => r.seq > since && r.method === "PUT" && r.status === 503)) {
+        if (Date.now() > giveUpAt) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await fetch(`${emu.url}/__emulator/faults`, { method: "DELETE" });
+    };
+    const maintenance = () =>
+      emu.addFault({
+        method: "PUT",
+        path: "/v1/async/collections/*",
+        action: "status",
+        status: 503,
+        retryAfter: "1",
+        times: 100_000,
+      });
+
+    it("creates 20 collections", async () => {
+      const spec = program("mw", 20, false);
+      stack.setProgram(spec);
+      assertNoErrors(await stack.up());
+      assertHolds(emu, spec);
+    });
+
+    it("one `up` waits the window out (longer than scrapingpros:deadlineMs) and updates every collection", async () => {
+      // The deadline is shorter than the window: only waits that do not count against it can succeed.
+      await stack.ok(["config", "set", "scrapingpros:deadlineMs", "2000"]);
+      const spec = program("mw", 20, true);
+      stack.setProgram(spec);
+      maintenance();
+      const before = emu.requests().length;
+      const [up] = await Promise.all([stack.up(), endWindow(4000, before)]);
+      assertNoErrors(up);
+      assertHolds(emu, spec);
+      const puts = calls(emu, "PUT").filter((c) => c.seq > before);
+      const refused = puts.filter((p) => p.status === 503).length;
+      assert.equal(puts.filter((p) => p.status === 200).length, 20, "one accepted PUT per collection");
+      // Rounds 1 s apart, 16, 8, then 4 PUTs each: about 40 in a 4 s window, not a storm.
+      assert.ok(refused >= 8 && refused <= 70, `${refused} refused PUTs`);
+      const outcomes =
+        (up.stdout + up.stderr).match(/update succeeded after \d+ attempts \(retried after 503[^)]*\)/g) ??
+        [];
+      // One per collection that was refused, shown in the progress and again in the summary.
+      assert.ok(outcomes.length > 0 && outcomes.length <= 2 * 20, `${outcomes.length} outcome lines`);
+      assert.deepEqual(changesOf(await stack.preview()), {});
+      await stack.ok(["config", "rm", "scrapingpros:deadlineMs"]);
+    });
+
+    it("a window longer than scrapingpros:maxThrottleWaitMs fails each update with how long the API throttled", async () => {
+      await stack.ok(["config", "set", "scrapingpros:maxThrottleWaitMs", "2500"]);
+      stack.setProgram(program("mw", 20, false));
+      maintenance();
+      const r = await stack.run(["up", "--yes", "--skip-preview"]);
+      await fetch(`${emu.url}/__emulator/faults`, { method: "DELETE" });
+      await stack.ok(["config", "rm", "scrapingpros:maxThrottleWaitMs"]);
+      assert.notEqual(r.code, 0);
+      const out = r.stdout + r.stderr;
+      assert.match(
+        out,
+        /PUT \/v1\/async\/collections\/[\w-]+ gave up after \d+ attempts? in [\d.]+ m?s: the API throttled it (once|\d+ times) \(503 with Retry-After ×\d+\) for [\d.]+ m?s\. Waits for the API's rate limit may take at most 2500 ms \(stack config scrapingpros:maxThrottleWaitMs\) in all; it had waited [\d.]+ m?s when it stopped\. The last answer: failed with 503: injected fault\. The API asked every time to come back later/,
+      );
+      assert.doesNotMatch(out, /no answer from the API/);
+      // The next `up`, after the window, updates what is left.
+      assertNoErrors(await stack.up());
+      assertHolds(emu, program("mw", 20, false));
+    });
+  });
 });

@@ -110,7 +110,7 @@ describe("client against the emulator (real sockets)", () => {
     );
   });
 
-  it("a 429 whose Retry-After ends past the deadline surfaces as RateLimitError at once", async () => {
+  it("a 429 whose Retry-After ends past maxThrottleWaitMs surfaces as RateLimitError at once", async () => {
     emu.addFault({
       method: "GET",
       path: "/v1/async/collections",
@@ -119,7 +119,7 @@ describe("client against the emulator (real sockets)", () => {
       retryAfter: "1",
       times: 3,
     });
-    const { client } = testClient(emu, { deadlineMs: 800 });
+    const { client } = testClient(emu, { maxThrottleWaitMs: 800 });
     await assert.rejects(client.collections.list(), RateLimitError);
     assert.equal(calls(emu, "GET").length, 1);
   });

@@ -65,7 +65,8 @@ describe("config: bad settings name the setting, its source and the fix", () => 
       ),
       "unknown setting scrapingpros:baseURL in the stack config: did you mean scrapingpros:baseUrl? Run " +
         "`pulumi config rm scrapingpros:baseURL` and `pulumi config set scrapingpros:baseUrl <value>`. The provider " +
-        "reads scrapingpros:apiKey, scrapingpros:baseUrl, scrapingpros:maxRetries, scrapingpros:timeoutMs, scrapingpros:deadlineMs",
+        "reads scrapingpros:apiKey, scrapingpros:baseUrl, scrapingpros:maxRetries, scrapingpros:timeoutMs, scrapingpros:deadlineMs, " +
+        "scrapingpros:maxThrottleWaitMs",
     );
     assert.match(
       messageOf(() => resolveSettings(keys({ "scrapingpros:apikey": "k" }), {})),
@@ -102,13 +103,39 @@ describe("config: bad settings name the setting, its source and the fix", () => 
       messageOf(() => resolveSettings(cfg({}), { SCRAPINGPROS_BASEURL: "http://127.0.0.1:8787" })),
       "environment variable SCRAPINGPROS_BASEURL is not read by the provider: did you mean SCRAPINGPROS_BASE_URL? " +
         "Rename it. The provider reads SCRAPINGPROS_API_KEY, SCRAPINGPROS_BASE_URL, SCRAPINGPROS_MAX_RETRIES, " +
-        "SCRAPINGPROS_TIMEOUT_MS, SCRAPINGPROS_DEADLINE_MS",
+        "SCRAPINGPROS_TIMEOUT_MS, SCRAPINGPROS_DEADLINE_MS, SCRAPINGPROS_MAX_THROTTLE_WAIT_MS",
     );
     assert.doesNotThrow(() =>
       resolveSettings(cfg({}), { SCRAPINGPROS_EMULATOR_API_KEY: "k", SCRAPINGPROS_TEAM: "data" }),
     );
     assert.doesNotThrow(() =>
       resolveSettings(cfg({}), { SCRAPINGPROS_APIKEY: "old", SCRAPINGPROS_API_KEY: "k" }),
+    );
+  });
+
+  it("maxThrottleWaitMs: read from stack config or the environment, validated like the other millisecond settings", () => {
+    const fromConfig = resolveSettings(cfg({ "scrapingpros:maxThrottleWaitMs": "240000" }), {
+      SCRAPINGPROS_MAX_THROTTLE_WAIT_MS: "1",
+    });
+    assert.equal(fromConfig.clientOptions.maxThrottleWaitMs, 240000);
+    assert.equal(fromConfig.sources.maxThrottleWaitMs, "stack config scrapingpros:maxThrottleWaitMs");
+    const fromEnv = resolveSettings(cfg({}), { SCRAPINGPROS_MAX_THROTTLE_WAIT_MS: "0" });
+    assert.equal(fromEnv.clientOptions.maxThrottleWaitMs, 0);
+    assert.equal(fromEnv.sources.maxThrottleWaitMs, "environment variable SCRAPINGPROS_MAX_THROTTLE_WAIT_MS");
+    assert.equal(resolveSettings(cfg({}), {}).clientOptions.maxThrottleWaitMs, undefined);
+    for (const bad of ["10m", "-1", "Infinity", " "]) {
+      assert.equal(
+        messageOf(() => resolveSettings(cfg({ "scrapingpros:maxThrottleWaitMs": bad }), {})),
+        `stack config scrapingpros:maxThrottleWaitMs is ${JSON.stringify(bad)}: it must be a non-negative number of milliseconds, e.g. 30000`,
+      );
+    }
+    assert.equal(
+      messageOf(() => resolveSettings(cfg({}), { SCRAPINGPROS_MAX_THROTTLE_WAIT_MS: "ten" })),
+      'environment variable SCRAPINGPROS_MAX_THROTTLE_WAIT_MS is "ten": it must be a non-negative number of milliseconds, e.g. 30000',
+    );
+    assert.match(
+      messageOf(() => resolveSettings(cfg({}), { SCRAPINGPROS_MAX_THROTTLE_WAIT: "1" })),
+      /^environment variable SCRAPINGPROS_MAX_THROTTLE_WAIT is not read by the provider: did you mean SCRAPINGPROS_MAX_THROTTLE_WAIT_MS\?/,
     );
   });
 

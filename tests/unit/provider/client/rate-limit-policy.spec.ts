@@ -4,6 +4,7 @@ import {
   initialRateLimitState,
   isThrottle,
   nextRateLimitState,
+  pauseExponent,
   type RateLimitEvent,
   type RateLimitOptions,
   type RateLimitState,
@@ -34,6 +35,8 @@ describe("rate-limit policy", () => {
       pauseUntil: 0,
       lastDecreaseAt: Number.NEGATIVE_INFINITY,
       throttleStreak: 0,
+      floorExponent: 0,
+      roundExponent: 0,
     });
     assert.equal(initialRateLimitState().concurrency, DEFAULT_RATE_LIMIT.maxConcurrency);
   });
@@ -126,9 +129,12 @@ describe("rate-limit policy", () => {
 
   describe("the pause", () => {
     const o = DEFAULT_RETRY;
-    it("is Retry-After when given, capped at maxRetryAfterMs", () => {
-      assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "1" }, 5, o, 0.5, 0), 1000);
-      assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "0" }, 0, o, 0.5, 0), 0);
+    it("is Retry-After when given and longer than the floor, capped at maxRetryAfterMs", () => {
+      assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "1" }, 0, o, 0.5, 0), 1000);
+      // Issue 16: `Retry-After: 0` paused 0 ms; the floor applies (500 ms · 0.75 with random 0.5).
+      assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "0" }, 0, o, 0.5, 0), 375);
+      // Deep in a streak of useless hints, the floor (4-8 s) is longer than a 1 s hint: the floor wins.
+      assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "1" }, 5, o, 0.5, 0), 6000);
       assert.equal(
         throttlePauseMs({ kind: "status", status: 429, retryAfter: "86400" }, 0, o, 0.5, 0),
         o.maxRetryAfterMs,
@@ -140,6 +146,47 @@ describe("rate-limit policy", () => {
       assert.equal(throttlePauseMs(f, 0, o, 0.999999, 0), 500);
       assert.equal(throttlePauseMs(f, 3, o, 0.999999, 0), 4000);
       assert.equal(throttlePauseMs(f, 1000, o, 0.999999, 0), o.maxDelayMs);
+    });
+  });
+
+  describe("the floor's exponent (issue 16)", () => {
+    const t = (at: number, startedAt: number, pauseFrom: "floor" | "retry-after"): RateLimitEvent => ({
+      kind: "throttled",
+      at,
+      startedAt,
+      pauseMs: 1000,
+      pauseFrom,
+    });
+    it("grows once per round trip whose pause was the floor", () => {
+      // Round 1: 8 attempts sent at 0, all throttled with no usable hint.
+      const r1 = replay(Array.from({ length: 8 }, (_, i) => t(100 + i, 0, "floor")));
+      assert.equal(r1.floorExponent, 1);
+      assert.equal(r1.throttleStreak, 8);
+      const r2 = replay([t(1300, 1200, "floor"), t(1301, 1200, "floor")], OPTS, r1);
+      assert.equal(r2.floorExponent, 2);
+    });
+    it("every answer of one round trip pauses with that round trip's exponent", () => {
+      const first = replay([t(100, 0, "floor")]);
+      // Another answer to an attempt sent at 0 (before the decrease at 100): the same round trip.
+      assert.equal(pauseExponent(first, 0), 0);
+      // An attempt sent after it starts the next round trip.
+      assert.equal(pauseExponent(first, 150), 1);
+      const second = replay([t(300, 150, "floor")], OPTS, first);
+      assert.equal(pauseExponent(second, 150), 1);
+      assert.equal(pauseExponent(second, 301), 2);
+    });
+    it("does not grow when the server's Retry-After decided the pause", () => {
+      let s = initialRateLimitState(OPTS);
+      for (let i = 1; i <= 50; i++) s = nextRateLimitState(s, t(i * 2000, i * 2000 - 1, "retry-after"), OPTS);
+      assert.equal(s.floorExponent, 0);
+      assert.equal(s.throttleStreak, 50);
+    });
+    it("an event without pauseFrom counts as the floor's", () => {
+      assert.equal(replay([throttled(100, 50)]).floorExponent, 1);
+    });
+    it("resets on an accepted answer", () => {
+      const s = replay([t(100, 50, "floor"), t(2000, 1500, "floor"), ok(2100)]);
+      assert.equal(s.floorExponent, 0);
     });
   });
 });

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { MockAgent } from "undici";
+import { z } from "zod";
 import type { RetryEvent } from "../../../../provider/client/client";
 import { ScrapingProsClient } from "../../../../provider/client/client";
 import { RateLimitError } from "../../../../provider/client/errors";
@@ -163,14 +164,44 @@ describe("shared rate limits (mechanics)", () => {
       assert.deepEqual(clock.sleeps, [2000, 2000, 2000, 2000, 2000]);
     });
 
-    it("a 429 whose pause ends past the deadline fails at once as RateLimitError", async () => {
+    it("a 429 whose pause ends past maxThrottleWaitMs fails at once as RateLimitError", async () => {
       const limits = new RateLimits();
       const clock = manualClock();
       agent
         .get(ORIGIN)
         .intercept({ path: "/v1/health", method: "GET" })
         .reply(429, { detail: "slow down" }, { headers: { "retry-after": "30" } });
-      await assert.rejects(client(limits, clock, { deadlineMs: 10_000 }).health(), RateLimitError);
+      await assert.rejects(client(limits, clock, { maxThrottleWaitMs: 10_000 }).health(), RateLimitError);
+    });
+
+    it("the pause does not count against deadlineMs (issue 16): a 30 s pause outlasts a 10 s deadline", async () => {
+      const limits = new RateLimits();
+      const clock = manualClock();
+      const pool = agent.get(ORIGIN);
+      pool
+        .intercept({ path: "/v1/health", method: "GET" })
+        .reply(429, { detail: "slow down" }, { headers: { "retry-after": "30" } });
+      pool.intercept({ path: "/v1/health", method: "GET" }).reply(200, { status: "ok" });
+      const call = client(limits, clock, { deadlineMs: 10_000 }).health();
+      await tick();
+      assert.deepEqual(clock.sleeps, [30_000]);
+      clock.advance(30_000);
+      clock.wake();
+      assert.equal((await call).attempts, 2);
+    });
+
+    it("a per-call deadline (customTimeouts) bounds the pause too", async () => {
+      const limits = new RateLimits();
+      const clock = manualClock();
+      agent
+        .get(ORIGIN)
+        .intercept({ path: "/v1/health", method: "GET" })
+        .reply(429, { detail: "slow down" }, { headers: { "retry-after": "30" } });
+      const err = await client(limits, clock)
+        .request("GET", "/v1/health", z.unknown(), { deadlineMs: 10_000 })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof RateLimitError);
+      assert.equal(err.history?.stop, "call-deadline");
     });
 
     it("a 503 with Retry-After is a throttle; without, it spends the crash budget", async () => {

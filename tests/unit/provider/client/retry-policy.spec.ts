@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
 import {
+  backoffFloorMs,
   DEFAULT_RETRY,
   parseRetryAfterMs,
   retryDelayMs,
   shouldRetry,
+  waitBeforeRetry,
 } from "../../../../provider/client/retry-policy";
 
 describe("retry policy", () => {
@@ -49,5 +51,71 @@ describe("retry policy", () => {
       o.maxRetryAfterMs,
     );
     assert.equal(parseRetryAfterMs("soon", now), undefined);
+  });
+
+  describe("Retry-After: only the two forms RFC 9110 allows (issue 16)", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    const table: [string, number | undefined][] = [
+      ["0", 0],
+      ["7", 7000],
+      [" 2 ", 2000],
+      ["0.001", 1],
+      ["Thu, 01 Jan 2026 00:00:03 GMT", 3000],
+      ["Thursday, 01-Jan-26 00:00:03 GMT", 3000],
+      ["Thu Jan  1 00:00:03 2026", 3000],
+      ["Wed, 31 Dec 2025 23:00:00 GMT", 0],
+      ["Mon, 01 Jan 1990 00:00:00 GMT", 0],
+      ["-5", undefined],
+      ["1e3", undefined],
+      ["soon", undefined],
+      ["soon 2020", undefined],
+      ["", undefined],
+      ["5, 0", undefined],
+      ["Infinity", undefined],
+      ["0x10", undefined],
+    ];
+    for (const [value, expected] of table) {
+      it(`${JSON.stringify(value)} → ${expected}`, () =>
+        assert.equal(parseRetryAfterMs(value, now), expected));
+    }
+    it("a number too large for a double is the largest safe wait, then capped", () => {
+      assert.equal(parseRetryAfterMs("9".repeat(400), now), Number.MAX_SAFE_INTEGER);
+      assert.equal(
+        retryDelayMs({ kind: "status", status: 429, retryAfter: "9".repeat(400) }, 0, o, 0, now),
+        60_000,
+      );
+    });
+  });
+
+  describe("the floor", () => {
+    it("doubles from initialDelayMs to maxDelayMs with 50-100 % jitter", () => {
+      assert.deepEqual(
+        [0, 1, 2, 3, 4, 5, 30, 1e9].map((n) => backoffFloorMs(n, o, 0)),
+        [250, 500, 1000, 2000, 4000, 4000, 4000, 4000],
+      );
+      assert.deepEqual(
+        [0, 1, 2, 3, 4].map((n) => backoffFloorMs(n, o, 0.999999)),
+        [500, 1000, 2000, 4000, 8000],
+      );
+    });
+    it("is at least 1 ms, even with initialDelayMs 0 or a negative exponent", () => {
+      assert.equal(backoffFloorMs(0, { initialDelayMs: 0, maxDelayMs: 8000 }, 0), 1);
+      assert.equal(backoffFloorMs(3, { initialDelayMs: 0, maxDelayMs: 8000 }, 0), 4);
+      assert.equal(backoffFloorMs(-3, o, 0), 250);
+    });
+    it("a hint is taken when longer than the floor, capped; otherwise the floor", () => {
+      const f = (retryAfter?: string) => ({ kind: "status" as const, status: 429, retryAfter });
+      assert.deepEqual(waitBeforeRetry(f("2"), 0, o, 0.5, 0), { delayMs: 2000, from: "retry-after" });
+      assert.deepEqual(waitBeforeRetry(f("0"), 0, o, 0.5, 0), { delayMs: 375, from: "floor" });
+      assert.deepEqual(waitBeforeRetry(f(), 2, o, 0.5, 0), { delayMs: 1500, from: "floor" });
+      assert.deepEqual(waitBeforeRetry(f("1"), 4, o, 0.5, 0), { delayMs: 6000, from: "floor" });
+      assert.deepEqual(waitBeforeRetry(f("86400"), 4, o, 0.5, 0), { delayMs: 60_000, from: "retry-after" });
+      // maxRetryAfterMs 0 ignores hints, never the floor.
+      assert.deepEqual(waitBeforeRetry(f("5"), 0, { ...o, maxRetryAfterMs: 0 }, 0.5, 0), {
+        delayMs: 375,
+        from: "floor",
+      });
+      assert.deepEqual(waitBeforeRetry({ kind: "timeout" }, 1, o, 0, 0), { delayMs: 500, from: "floor" });
+    });
   });
 });
