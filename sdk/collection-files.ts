@@ -539,7 +539,7 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
 }
 
 /**
- * How names are compared for {@link duplicateNames}: Unicode canonical form (NFC), without
+ * How collection names are compared for duplicates (`duplicate_name`): Unicode canonical form (NFC), without
  * surrounding whitespace, case-folded. Such names look alike in a review and in a dashboard, and the
  * API's own comparison (exact, trimmed or case-insensitive) is unknown (API notes §2.1).
  */

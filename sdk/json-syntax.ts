@@ -9,7 +9,7 @@ import { type Node, type ParseOptions, parseTree, printParseErrorCode, visit } f
 
 const STRICT: ParseOptions = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
 
-/** One problem of a JSON text, at a UTF-16 offset. */
+/** One problem of a JSON text, at a UTF-16 offset. @internal */
 export interface JsonProblem {
   /** Where the problem is: the offending character, key or token. */
   offset: number;
@@ -21,7 +21,7 @@ export interface JsonProblem {
   firstOffset?: number;
 }
 
-/** What {@link parseStrictJson} read. */
+/** What {@link parseStrictJson} read. @internal */
 export interface StrictJson {
   /** The value, when there is no problem. */
   value?: unknown;
@@ -42,6 +42,7 @@ const isJsonSpace = (c: string | undefined) => c === " " || c === "\t" || c === 
 /**
  * Reads `text` as strict JSON. `where` renders an offset for messages that point at a second
  * place (the object a missing `}` leaves open, a duplicate key's first occurrence).
+ * @internal
  */
 export function parseStrictJson(text: string, where: (offset: number) => string): StrictJson {
   const stack: Container[] = [];
@@ -122,6 +123,7 @@ function duplicateKeys(root: Node, where: (offset: number) => string): JsonProbl
 /**
  * The offset of a property path's value in `root` (of its key, with `atKey`), or of the nearest
  * existing parent when the path does not exist.
+ * @internal
  */
 export function jsonOffsetOf(root: Node | undefined, segments: readonly (string | number)[], atKey = false) {
   let node = root;

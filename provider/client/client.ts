@@ -5,7 +5,6 @@
  * namespaces (`collections`, `runs`, `jobs`) are thin: a path and a schema each.
  */
 import { Agent, type Dispatcher, request as undiciRequest } from "undici";
-import type { z } from "zod";
 import { PACKAGE_VERSION } from "../version";
 import {
   ApiConnectionError,
@@ -37,6 +36,7 @@ import {
   retryDelayMs,
   shouldRetry,
 } from "./retry-policy";
+import type { Schema } from "./schema";
 import { Health } from "./schemas";
 
 /** The production API host. Paths already carry `/v1`. */
@@ -195,12 +195,12 @@ export class ScrapingProsClient {
    * Sends one logical request: attempts, retries with backoff, maps errors, validates the body.
    * Exposed for the resource namespaces; prefer them.
    */
-  async request<S extends z.ZodType>(
+  async request<T>(
     method: "GET" | "POST" | "PUT",
     path: string,
-    schema: S,
+    schema: Schema<T>,
     options: RequestOptions = {},
-  ): Promise<ApiResponse<z.infer<S>>> {
+  ): Promise<ApiResponse<T>> {
     const sent = { attempts: 0 };
     try {
       return await this.#request(method, path, schema, options, sent);
@@ -215,13 +215,13 @@ export class ScrapingProsClient {
     }
   }
 
-  async #request<S extends z.ZodType>(
+  async #request<T>(
     method: "GET" | "POST" | "PUT",
     path: string,
-    schema: S,
+    schema: Schema<T>,
     options: RequestOptions,
     sent: { attempts: number },
-  ): Promise<ApiResponse<z.infer<S>>> {
+  ): Promise<ApiResponse<T>> {
     const now = this.#options.now ?? Date.now;
     const sleep = this.#options.sleep ?? sleepTimer;
     const random = this.#options.random ?? Math.random;
@@ -373,7 +373,7 @@ export class ScrapingProsClient {
     }
   }
 
-  #parse<S extends z.ZodType>(schema: S, text: string, what: string): z.infer<S> {
+  #parse<T>(schema: Schema<T>, text: string, what: string): T {
     let json: unknown;
     try {
       json = text.length ? JSON.parse(text) : undefined;
