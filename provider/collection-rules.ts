@@ -215,6 +215,9 @@ const CHECK_MODE: Mode = { unknowns: true };
  * The shape of one collection file (YAML or JSON): `requests` (required), `name` and
  * `callbackUrl` (optional), and `$schema` (the editor's schema reference, ignored). Any other
  * field is an error. This is the source of `schema/collection.json`.
+ *
+ * @internal A zod schema: the public type is {@link CollectionFile} (the package's declarations do
+ * not depend on zod's, which need `esModuleInterop`).
  */
 export const CollectionFileSchema = z
   .strictObject(
@@ -240,6 +243,8 @@ export const CollectionFileSchema = z
  * The shape of one stage's overlay file: the fields it changes, each optional; `null` removes
  * `name` or `callbackUrl` from the base file (JSON Merge Patch). A stage-only collection (an overlay
  * file with no base file) must be a whole collection file: the loader checks that.
+ *
+ * @internal A zod schema, like {@link CollectionFileSchema}.
  */
 export const CollectionOverlaySchema = z
   .strictObject(

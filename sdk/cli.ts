@@ -4,7 +4,6 @@
  * checks collection files as `CollectionSet` and the provider's `check` do, without Pulumi and
  * without the network. Exit code 0 when every file is valid, 1 when any is not, 2 on bad usage.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -55,6 +54,10 @@ merged with each --overlay directory (one stage each), by the rules the provider
                    how many requests use a browser, a screenshot, a proxy or actions
   -h, --help       this text
 
+An --overlay directory that does not exist means that stage has no overlays (as in
+CollectionSet): it is checked with the base files alone, and a note names the directory.
+Two files whose names are alike (ignoring case and surrounding spaces) in a stage are an error.
+
 Exit code: 0 when every file is valid, 1 when any is not, 2 on bad usage.
 `;
 
@@ -89,8 +92,11 @@ function escapeGithub(text: string, property: boolean): string {
   return out;
 }
 
-/** One problem as a GitHub annotation on its file, line and column: `::error` (the default) or `::warning` (a near miss). */
-export function githubAnnotation(p: FileProblem, level: "error" | "warning" = "error"): string {
+/**
+ * One problem as a GitHub annotation on its file, line and column: `::error` (the default),
+ * `::warning` (a near miss) or `::notice` (a stage without an overlay directory).
+ */
+export function githubAnnotation(p: FileProblem, level: "error" | "warning" | "notice" = "error"): string {
   const title = p.path ? `${p.path} (${p.code})` : p.code;
   const message = p.path ? `${p.path}: ${p.message}` : p.message;
   return `::${level} file=${escapeGithub(p.file, true)},line=${p.line},col=${p.column},title=${escapeGithub(title, true)}::${escapeGithub(message, false)}`;
@@ -145,21 +151,11 @@ export function main(argv: string[], io: CliIo): number {
     ...(values.overlay ?? []).map((o) => ({ stage: path.basename(path.resolve(io.cwd, o)), overlay: o })),
   ];
   const problems: FileProblem[] = [];
-  for (const { overlay } of stages) {
-    if (overlay !== undefined && !fs.existsSync(path.resolve(io.cwd, overlay))) {
-      problems.push({
-        file: overlay,
-        line: 1,
-        column: 1,
-        path: "",
-        message: "is not a directory of overlay files",
-        code: "not_found",
-      });
-    }
-  }
   const seen = new Set<string>();
   /** Near misses (`customId` for `custom_id`): reported, but they do not make a file invalid. */
   const warnings: FileProblem[] = [];
+  /** A missing overlay directory (`no_overlays`): that stage has none, as `CollectionSet` takes it. */
+  const notices: FileProblem[] = [];
   const summaries: StageSummary[] = [];
   for (const { stage, overlay } of stages) {
     const r = loadCollectionFiles({
@@ -182,17 +178,19 @@ export function main(argv: string[], io: CliIo): number {
         warnings.push(w);
       }
     }
+    notices.push(...r.notices);
     summaries.push(summarize(stage, r.collections, overlay));
   }
   const files = new Set(problems.map((p) => p.file)).size;
   const valid = problems.length === 0;
 
   if (format === "json") {
-    const out = { valid, problems, warnings, ...(values.summary ? { summary: summaries } : {}) };
+    const out = { valid, problems, warnings, notices, ...(values.summary ? { summary: summaries } : {}) };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else if (format === "github") {
     for (const p of problems) io.stdout(`${githubAnnotation(p)}\n`);
     for (const w of warnings) io.stdout(`${githubAnnotation(w, "warning")}\n`);
+    for (const n of notices) io.stdout(`${githubAnnotation(n, "notice")}\n`);
     if (values.summary) {
       for (const s of summaries) {
         io.stdout(
@@ -203,13 +201,15 @@ export function main(argv: string[], io: CliIo): number {
   } else {
     for (const p of problems) io.stdout(`${formatFileProblem(p)}\n`);
     for (const w of warnings) io.stdout(`warning: ${formatFileProblem(w)}\n`);
+    for (const n of notices) io.stdout(`note: ${formatFileProblem(n)}\n`);
     if (values.summary) io.stdout(`${summaryTable(summaries)}\n`);
+    const extra =
+      `${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : ""}` +
+      `${notices.length > 0 ? `, ${notices.length} note${notices.length === 1 ? "" : "s"}` : ""}`;
     io.stderr(
       valid
-        ? `ok: ${summaries[0]?.collections ?? 0} collection files in ${dir}, ${stages.length} stage${stages.length === 1 ? "" : "s"} checked` +
-            `${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : ""}\n`
-        : `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}` +
-            `${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : ""}\n`,
+        ? `ok: ${summaries[0]?.collections ?? 0} collection files in ${dir}, ${stages.length} stage${stages.length === 1 ? "" : "s"} checked${extra}\n`
+        : `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}${extra}\n`,
     );
   }
   return valid ? 0 : 1;

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  type Document,
   isMap,
   isPair,
   isScalar,
@@ -14,10 +15,12 @@ import {
   LineCounter,
   type Node,
   parseAllDocuments,
+  visit,
   type YAMLError,
 } from "yaml";
 import { type CollectionFile, collectionFileProblems, type RuleProblem } from "../provider/collection-rules";
 import { requestNearMisses } from "../provider/near-miss";
+import { jsonOffsetOf, parseStrictJson } from "./json-syntax";
 
 /** The file extensions a collection file may have. */
 export const COLLECTION_FILE_EXTENSIONS = [".yaml", ".yml", ".json"] as const;
@@ -28,7 +31,10 @@ export interface FileProblem {
   file: string;
   /** 1-based line of the offending value (or key, for an unknown field). */
   line: number;
-  /** 1-based column, in characters. */
+  /**
+   * 1-based column, in UTF-16 code units as JavaScript, VS Code and the TypeScript compiler count
+   * them: a tab counts 1, a character outside the Basic Multilingual Plane (an emoji) counts 2.
+   */
   column: number;
   /** Property path inside the file, e.g. `requests[2].url`; empty for the file as a whole. */
   path: string;
@@ -38,8 +44,9 @@ export interface FileProblem {
    * A stable code: one of the rules' codes (`invalid_protocol`, `malformed_url`, `private_ip`,
    * `blocked_hostname`, `required`, `invalid_type`, `empty`, `too_long`, `unknown_field`,
    * `duplicate_request`) or a file-level one (`yaml_syntax`, `json_syntax`, `duplicate_key`,
-   * `tab_indentation`, `empty_file`, `multiple_documents`, `encoding`, `duplicate_name`,
-   * `not_found`).
+   * `tab_indentation`, `empty_file`, `multiple_documents`, `encoding`, `duplicate_name` (two files
+   * would be one collection, or two collections with one name), `not_found`, `not_a_directory`),
+   * `near_miss` for a warning, `no_overlays` for a notice.
    */
   code: string;
 }
@@ -68,13 +75,23 @@ export interface LoadResult {
    * they do not make a file invalid; `check` warns about the same fields at `pulumi preview`.
    */
   warnings: FileProblem[];
+  /**
+   * Facts worth a look that are usually right: `no_overlays` when `overlays` names a directory
+   * that does not exist (the stage deploys the base files as they are; a misspelled directory
+   * looks the same, so it is said, not failed).
+   */
+  notices: FileProblem[];
 }
 
 /** Where {@link loadCollectionFiles} looks. */
 export interface LoadOptions {
   /** Directory of the base files (searched recursively; names starting with `.` are skipped). */
   directory: string;
-  /** Directory of one stage's overlay files; a directory that does not exist means "no overlays". */
+  /**
+   * Directory of one stage's overlay files. One that does not exist means "no overlays": the stage
+   * deploys the base files as they are, and a `no_overlays` notice names the directory. A path
+   * that exists but is not a directory is an error (`not_a_directory`).
+   */
   overlays?: string;
   /** Base of relative paths, in arguments and in messages. @default process.cwd() */
   cwd?: string;
@@ -87,11 +104,15 @@ export function formatFileProblem(p: FileProblem): string {
   return `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ""}${p.message}${code}`;
 }
 
-/** A position in a file: line and column, both counted from 1. */
+/**
+ * A position in a file: line and column, both counted from 1. Lines end at a line feed (`\r\n`
+ * is one break); columns count UTF-16 code units (an emoji counts 2, a tab 1); a byte-order mark
+ * is not counted. YAML and JSON files are counted alike.
+ */
 export interface FilePosition {
   /** The line, from 1. */
   line: number;
-  /** The column, from 1 (in characters; a byte-order mark is not counted). */
+  /** The column, from 1, in UTF-16 code units. */
   column: number;
 }
 
@@ -115,6 +136,8 @@ export interface ParsedFile {
   problems: FileProblem[];
 }
 
+const at1: FilePosition = { line: 1, column: 1 };
+
 const YAML_CODES: Record<string, string> = {
   DUPLICATE_KEY: "duplicate_key",
   TAB_AS_INDENT: "tab_indentation",
@@ -123,15 +146,17 @@ const YAML_CODES: Record<string, string> = {
 /**
  * Reads one collection file's bytes. A UTF-8 byte-order mark is skipped (positions do not count
  * it); UTF-16 and bytes that are not UTF-8 are refused with the position of the first bad byte.
- * JSON files are read by the YAML parser (for positions) and must also be strict JSON.
+ * A `.json` file must be strict JSON (RFC 8259: no comments, no trailing commas, no single
+ * quotes, NaN or Infinity, one value): its first syntax error is reported at its line and column,
+ * in a whole sentence. In both formats every duplicate key is reported at its position, naming the
+ * key and its first occurrence.
  */
 export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile {
-  const problems: FileProblem[] = [];
-  const at1 = { line: 1, column: 1 };
-  const fail = (message: string, code: string, pos = at1) => {
-    problems.push({ file, ...pos, path: "", message, code });
-    return { file, locate: () => at1, problems };
-  };
+  const fail = (message: string, code: string, pos = at1): ParsedFile => ({
+    file,
+    locate: () => at1,
+    problems: [{ file, ...pos, path: "", message, code }],
+  });
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return fail("is UTF-16 (byte-order mark): save it as UTF-8", "encoding");
   }
@@ -146,6 +171,58 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
     );
   }
   const text = decoded;
+  return file.endsWith(".json") ? parseJsonFile(text, file) : parseYamlFile(text, file);
+}
+
+/** 1-based line and column of UTF-16 offsets in `text`; lines end at `\n` (so `\r\n` is one break). */
+function positions(text: string): (offset: number) => FilePosition {
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
+  return (offset) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+}
+
+/**
+ * A `.json` file: strict JSON (no comments, no trailing commas, one value), by `jsonc-parser`;
+ * the first syntax error, or every duplicate key, at its line and column.
+ */
+function parseJsonFile(text: string, file: string): ParsedFile {
+  const posOf = positions(text);
+  const where = (offset: number) => {
+    const p = posOf(offset);
+    return `line ${p.line}, column ${p.column}`;
+  };
+  if (/^[ \t\r\n]*$/.test(text)) {
+    const message = 'is empty: a collection file needs at least "requests" (use {"requests": []} for none)';
+    return { file, locate: () => at1, problems: [{ file, ...at1, path: "", message, code: "empty_file" }] };
+  }
+  const json = parseStrictJson(text, where);
+  const problems: FileProblem[] = json.problems.map((p) => ({
+    file,
+    ...posOf(p.offset),
+    path: "",
+    message: p.code === "json_syntax" ? `is not valid JSON: ${p.message}` : p.message,
+    code: p.code,
+  }));
+  if (problems.length > 0) return { file, locate: () => at1, problems };
+  return {
+    file,
+    value: json.value,
+    locate: (segments, atKey = false) => posOf(jsonOffsetOf(json.root, segments, atKey)),
+    problems,
+  };
+}
+
+/** A `.yaml` or `.yml` file: one YAML document, unique keys, aliases bounded. */
+function parseYamlFile(text: string, file: string): ParsedFile {
+  const problems: FileProblem[] = [];
+  const fail = (message: string, code: string, pos = at1) => {
+    problems.push({ file, ...pos, path: "", message, code });
+    return { file, locate: () => at1, problems };
+  };
   const lineCounter = new LineCounter();
   const posOf = (offset: number) => {
     const p = lineCounter.linePos(offset);
@@ -160,20 +237,17 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
       "empty_file",
     );
   }
-  const syntax = file.endsWith(".json") ? "json_syntax" : "yaml_syntax";
   const errors: YAMLError[] = docList.flatMap((d) => d.errors);
   for (const e of errors) {
     const pos = e.linePos?.[0] ? { line: e.linePos[0].line, column: e.linePos[0].col } : posOf(e.pos[0]);
-    problems.push({
-      file,
-      ...pos,
-      path: "",
-      message:
-        e.code === "DUPLICATE_KEY"
-          ? `key ${JSON.stringify(keyAt(text, e.pos[0]))} appears more than once in this mapping`
-          : firstLine(e.message),
-      code: YAML_CODES[e.code] ?? syntax,
-    });
+    let message = firstLine(e.message);
+    if (e.code === "DUPLICATE_KEY") {
+      const dup = duplicateKeyAt(docList, e.pos[0]);
+      message = dup
+        ? `key ${JSON.stringify(dup.key)} appears more than once in this mapping (first at line ${posOf(dup.firstOffset).line}, column ${posOf(dup.firstOffset).column})`
+        : "a key appears more than once in this mapping";
+    }
+    problems.push({ file, ...pos, path: "", message, code: YAML_CODES[e.code] ?? "yaml_syntax" });
   }
   if (problems.length > 0) return { file, locate: () => at1, problems };
   if (docList.length > 1) {
@@ -190,19 +264,6 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
   } catch (e) {
     // e.g. an alias bomb: too many aliases to resolve
     return fail(firstLine((e as Error).message), "yaml_syntax");
-  }
-  if (file.endsWith(".json")) {
-    try {
-      JSON.parse(text);
-    } catch (e) {
-      const m = /position (\d+)/.exec((e as Error).message);
-      return fail(
-        // the position is given as line:column; Node versions word the offset differently
-        `is not valid JSON: ${firstLine((e as Error).message).replace(/,? (in JSON )?at position \d+.*$/, "")}`,
-        "json_syntax",
-        m ? posOf(Number(m[1])) : at1,
-      );
-    }
   }
   const locate = (segments: readonly (string | number)[], atKey = false) => {
     let node: unknown = doc.contents;
@@ -230,10 +291,30 @@ export function parseCollectionFile(bytes: Uint8Array, file: string): ParsedFile
   return { file, value, locate, problems };
 }
 
-/** The key written at `offset` (the parser marks only its first character). */
-function keyAt(text: string, offset: number): string {
-  const line = text.slice(offset).split(/\r?\n/)[0] ?? "";
-  return (line.split(/:(?:\s|$)/)[0] ?? line).trim();
+/**
+ * The key the parser reports as a duplicate at `offset` (the start of its key node), as the
+ * document reads it (quotes and escapes resolved), and where the same key first appears.
+ */
+function duplicateKeyAt(
+  docs: readonly { contents: unknown }[],
+  offset: number,
+): { key: string; firstOffset: number } | undefined {
+  let out: { key: string; firstOffset: number } | undefined;
+  const keyText = (k: unknown) => (isScalar(k) ? String(k.value) : String(k));
+  for (const doc of docs) {
+    visit(doc as Document, {
+      Map: (_, map) => {
+        if (out) return visit.BREAK;
+        const dup = map.items.find((p) => (p.key as Node | null)?.range?.[0] === offset);
+        if (!dup) return undefined;
+        const key = keyText(dup.key);
+        const first = map.items.find((p) => keyText(p.key) === key);
+        out = { key, firstOffset: (first?.key as Node | null)?.range?.[0] ?? offset };
+        return visit.BREAK;
+      },
+    });
+  }
+  return out;
 }
 
 function firstLine(message: string): string {
@@ -304,10 +385,14 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function mergeOverlay(base: unknown, overlay: unknown): unknown {
   if (!isPlainObject(overlay)) return overlay;
-  const out: Record<string, unknown> = isPlainObject(base) ? { ...base } : {};
+  const out: Record<string, unknown> = {};
+  // defined, not assigned: a `__proto__` key stays a key (and an unknown field), not a prototype
+  const set = (k: string, v: unknown) =>
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (isPlainObject(base)) for (const [k, v] of Object.entries(base)) set(k, v);
   for (const [k, v] of Object.entries(overlay)) {
     if (v === null) delete out[k];
-    else out[k] = mergeOverlay(out[k], v);
+    else set(k, mergeOverlay(Object.hasOwn(out, k) ? out[k] : undefined, v));
   }
   return out;
 }
@@ -323,13 +408,16 @@ function holds(value: unknown, segments: readonly (string | number)[]): boolean 
  * of the same key (`overlays/tours.yaml` changes `directory/tours.yaml`; a key with no base file is a
  * collection of that stage only). Every file is read and every problem collected: nothing is
  * returned half-checked. A base file must be valid on its own too, even where an overlay replaces
- * the invalid field: a stage without overlays deploys it as it is. Two files with the same key (`a.yaml` and `a.json`) are an error.
+ * the invalid field: a stage without overlays deploys it as it is. Two files with the same key
+ * (`a.yaml` and `a.json`) are an error, and so are two files whose `name`s are alike after this
+ * stage's overlays ({@link collectionNameKey}): `duplicate_name`, at each file's `name`.
  */
 export function loadCollectionFiles(options: LoadOptions): LoadResult {
   const cwd = options.cwd ?? process.cwd();
   const display = (abs: string) => path.relative(cwd, abs).split(path.sep).join("/") || ".";
   const problems: FileProblem[] = [];
   const warnings: FileProblem[] = [];
+  const notices: FileProblem[] = [];
   const dir = path.resolve(cwd, options.directory);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     problems.push({
@@ -340,7 +428,7 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
       message: "is not a directory of collection files",
       code: "not_found",
     });
-    return { collections: [], problems, warnings };
+    return { collections: [], problems, warnings, notices };
   }
   const read = (root: string) => {
     const byKey = new Map<string, ParsedFile>();
@@ -364,10 +452,25 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
     return byKey;
   };
   const bases = read(dir);
-  const overlayDir = options.overlays ? path.resolve(cwd, options.overlays) : undefined;
-  const overlays = overlayDir && fs.existsSync(overlayDir) ? read(overlayDir) : new Map<string, ParsedFile>();
+  let overlays = new Map<string, ParsedFile>();
+  if (options.overlays !== undefined) {
+    const overlayDir = path.resolve(cwd, options.overlays);
+    const at = { file: display(overlayDir), line: 1, column: 1, path: "" };
+    if (!fs.existsSync(overlayDir)) {
+      notices.push({
+        ...at,
+        message:
+          "does not exist, so this stage has no overlays and deploys the base files as they are; if it should have some, check the directory's name",
+        code: "no_overlays",
+      });
+    } else if (!fs.statSync(overlayDir).isDirectory()) {
+      problems.push({ ...at, message: "is not a directory of overlay files", code: "not_a_directory" });
+    } else overlays = read(overlayDir);
+  }
 
   const collections: LoadedCollection[] = [];
+  /** Each valid collection's declared name and the file that set it, for the duplicate check. */
+  const named: { name: string; source: ParsedFile }[] = [];
   const keys = [...new Set([...bases.keys(), ...overlays.keys()])].sort();
   for (const key of keys) {
     const base = bases.get(key);
@@ -418,14 +521,68 @@ export function loadCollectionFiles(options: LoadOptions): LoadResult {
         code: "near_miss",
       });
     }
+    if (typeof spec.name === "string") {
+      const source = overlay && (!base || holds(overlay.value, ["name"])) ? overlay : (base as ParsedFile);
+      named.push({ name: spec.name, source });
+    }
     const file = (base ?? overlay)?.file ?? key;
     collections.push({ key, file, ...(base && overlay ? { overlayFile: overlay.file } : {}), spec });
   }
+  problems.push(...duplicateNames(named));
   problems.sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
   );
   warnings.sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
   );
-  return { collections, problems, warnings };
+  return { collections, problems, warnings, notices };
+}
+
+/**
+ * How collection names are compared for duplicates (`duplicate_name`): Unicode canonical form (NFC), without
+ * surrounding whitespace, case-folded. Such names look alike in a review and in a dashboard, and the
+ * API's own comparison (exact, trimmed or case-insensitive) is unknown (API notes §2.1).
+ */
+export function collectionNameKey(name: string): string {
+  return name.normalize("NFC").trim().toUpperCase().toLowerCase();
+}
+
+/**
+ * One `duplicate_name` problem per file whose declared `name` equals another file's, compared by
+ * {@link collectionNameKey}, at its `name` value, naming every other file of the group and its
+ * position. The set would otherwise create two collections with one name (the API does not
+ * refuse them), which lookups and adoption by name cannot tell apart.
+ */
+function duplicateNames(named: { name: string; source: ParsedFile }[]): FileProblem[] {
+  const groups = new Map<string, { name: string; source: ParsedFile; at: FilePosition }[]>();
+  for (const n of named) {
+    const k = collectionNameKey(n.name);
+    const group = groups.get(k) ?? [];
+    group.push({ ...n, at: n.source.locate(["name"]) });
+    groups.set(k, group);
+  }
+  const out: FileProblem[] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    for (const self of group) {
+      const others = group.filter((o) => o !== self);
+      const where = others
+        .map(
+          (o) =>
+            `${o.source.file}:${o.at.line}:${o.at.column}${o.name === self.name ? "" : ` (as ${JSON.stringify(o.name)})`}`,
+        )
+        .join(", ");
+      const alike = others.every((o) => o.name === self.name)
+        ? ""
+        : " (names are compared without surrounding spaces and ignoring case)";
+      out.push({
+        file: self.source.file,
+        ...self.at,
+        path: "name",
+        message: `${JSON.stringify(self.name)} is also the name declared in ${where}${alike}: two collections would share one name; give each file its own`,
+        code: "duplicate_name",
+      });
+    }
+  }
+  return out;
 }

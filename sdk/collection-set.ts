@@ -27,7 +27,10 @@ export interface CollectionSetArgs {
    * changes the base file with the same path (extension aside) by JSON Merge Patch (RFC 7396): each
    * field it sets replaces the base's (`requests` as a whole list), `null` removes a field (`name`,
    * `callbackUrl`). A file with no base file is a collection of this stage only. A directory that
-   * does not exist means no overlays.
+   * does not exist means no overlays: the stage deploys the base files as they are, and an info
+   * message on this component names the directory (a misspelled one looks the same), at every
+   * preview and update; `pulumi-scrapingpros validate --overlay` says the same as a note. A path
+   * that is a file, not a directory, is an error.
    * @example "stages/{stack}"
    */
   overlays?: string;
@@ -77,7 +80,9 @@ export class CollectionSetError extends pulumi.RunError {
  * and nothing is created or changed. Each child's logical name is the set's name, `-`, and the
  * file's path relative to `directory` without extension (`collections/eu/tours.yaml` in the set
  * `scrapes` → `scrapes-eu/tours`): it stays the same as long as the file keeps its path, so an edit
- * is an update. `a.yaml` next to `a.json` (or `a.yml`) is an error.
+ * is an update. `a.yaml` next to `a.json` (or `a.yml`) is an error, and so are two files whose
+ * `name`s are alike in this stage (ignoring case, Unicode form and surrounding spaces): both are
+ * named, with positions, and nothing is registered.
  * @example
  * import { CollectionSet } from "pulumi-scrapingpros";
  * const set = new CollectionSet("scrapes", { directory: "collections", overlays: "stages/{stack}" });
@@ -109,6 +114,7 @@ export class CollectionSet extends pulumi.ComponentResource {
     });
     if (loaded.problems.length > 0) throw new CollectionSetError(loaded.problems);
     super(COLLECTION_SET_TYPE, name, {}, opts);
+    for (const n of loaded.notices) void pulumi.log.info(formatFileProblem(n), this);
     this.declarations = loaded.collections;
     this.resources = {};
     const entries: Record<string, pulumi.Output<CollectionSetEntry>> = {};

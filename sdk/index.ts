@@ -4,6 +4,8 @@
  * {@link getRun}) and verify webhook deliveries ({@link createWebhookVerifier}, {@link verifyWebhook}).
  * @module pulumi-scrapingpros
  */
+
+export type { Schema, SchemaIssue, SchemaResult } from "../provider/client/schema";
 export type {
   CollectionFile,
   CollectionFileAction,
@@ -15,6 +17,7 @@ export * from "./collection";
 export {
   COLLECTION_FILE_EXTENSIONS,
   type CollectionFileEntry,
+  collectionNameKey,
   type FilePosition,
   type FileProblem,
   formatFileProblem,

@@ -23,6 +23,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import type { Schema } from "../provider/client/schema";
 import { closestName } from "../provider/near-miss";
 
 /**
@@ -103,8 +104,9 @@ export const MAX_WEBHOOK_SIGNATURES = 8;
  * The `run.completed` event (API notes §5.3). Fields the docs show are typed; the docs omit
  * `timeout_requests` though runs carry it, so it is optional; unknown fields are kept as they are.
  * `timestamp` is an ISO 8601 UTC string (unlike the REST API's epoch seconds).
+ * `RunCompletedEvent.parse(body)` checks a parsed body without a signature.
  */
-export const RunCompletedEvent = z.looseObject({
+export const RunCompletedEvent: Schema<RunCompletedEvent> = z.looseObject({
   /** The event type: always `run.completed` (other events are refused as `malformed_body`). */
   event: z.literal("run.completed"),
   /** The run's id, as `CollectionRun.runId` and `getRun` know it. */
@@ -128,8 +130,33 @@ export const RunCompletedEvent = z.looseObject({
   /** When the run completed, as the API wrote it (an ISO 8601 string), when present. */
   timestamp: z.string().optional(),
 });
-/** A verified `run.completed` delivery. */
-export type RunCompletedEvent = z.infer<typeof RunCompletedEvent>;
+/** A verified `run.completed` delivery (API notes §5.3). */
+export interface RunCompletedEvent {
+  /** The event type: always `run.completed`. */
+  event: "run.completed";
+  /** The run's id, as `CollectionRun.runId` and `getRun` know it; not empty. */
+  run_id: string;
+  /** The id of the collection the run belongs to; not empty. */
+  collection_id: string;
+  /** `completed` is the only value seen; unknown values are kept (API notes §4.3). */
+  status: string;
+  /** Jobs in the run (one per deduplicated request of the collection), an integer ≥ 0. */
+  total_requests: number;
+  /** Jobs that ended successfully, an integer ≥ 0. */
+  success_requests: number;
+  /** Jobs that failed, an integer ≥ 0. */
+  failed_requests: number;
+  /** Jobs that timed out, an integer ≥ 0; absent when the API does not report it. */
+  timeout_requests?: number;
+  /** One id per job, when the API lists them. */
+  job_ids?: string[];
+  /** Points at the get-run endpoint, not at a results download (API notes §5.3). */
+  results_url?: string;
+  /** When the run completed, as the API wrote it (an ISO 8601 string), when present. */
+  timestamp?: string;
+  /** Fields the docs do not show, kept as they are. */
+  [field: string]: unknown;
+}
 
 /** Which check of {@link verifyWebhook} failed. */
 export type WebhookVerificationReason =

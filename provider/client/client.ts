@@ -5,7 +5,6 @@
  * namespaces (`collections`, `runs`, `jobs`) are thin: a path and a schema each.
  */
 import { Agent, type Dispatcher, request as undiciRequest } from "undici";
-import type { z } from "zod";
 import { PACKAGE_VERSION } from "../version";
 import {
   ApiConnectionError,
@@ -40,6 +39,7 @@ import {
   retryDelayMs,
   shouldRetry,
 } from "./retry-policy";
+import type { Schema } from "./schema";
 import { Health } from "./schemas";
 
 /** The production API host. Paths already carry `/v1`. */
@@ -245,12 +245,12 @@ export class ScrapingProsClient {
    * API's rate limit pass `maxThrottleWaitMs`; a per-call `deadlineMs` replaces the last two and
    * bounds everything.
    */
-  async request<S extends z.ZodType>(
+  async request<T>(
     method: "GET" | "POST" | "PUT",
     path: string,
-    schema: S,
+    schema: Schema<T>,
     options: RequestOptions = {},
-  ): Promise<ApiResponse<z.infer<S>>> {
+  ): Promise<ApiResponse<T>> {
     const now = this.#options.now ?? Date.now;
     const call: CallRecord = {
       startedAt: now(),
@@ -286,13 +286,13 @@ export class ScrapingProsClient {
     }
   }
 
-  async #request<S extends z.ZodType>(
+  async #request<T>(
     method: "GET" | "POST" | "PUT",
     path: string,
-    schema: S,
+    schema: Schema<T>,
     options: RequestOptions,
     call: CallRecord,
-  ): Promise<ApiResponse<z.infer<S>>> {
+  ): Promise<ApiResponse<T>> {
     const now = this.#options.now ?? Date.now;
     const sleep = this.#options.sleep ?? sleepTimer;
     const random = this.#options.random ?? Math.random;
@@ -509,7 +509,7 @@ export class ScrapingProsClient {
    * A 2xx body, checked: a JSON content type (or none), UTF-8, nested at most {@link MAX_JSON_DEPTH}
    * deep, and of the endpoint's shape. Issues are redacted (zod may quote what it received).
    */
-  #parse<S extends z.ZodType>(schema: S, res: Answer, what: string): z.infer<S> {
+  #parse<T>(schema: Schema<T>, res: Answer, what: string): T {
     const fail = (issues: { path: string; message: string }[]): never => {
       throw new ResponseValidationError(
         what,
@@ -537,7 +537,9 @@ export class ScrapingProsClient {
     }
     const result = schema.safeParse(json);
     if (!result.success) {
-      return fail(result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+      return fail(
+        result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+      );
     }
     return result.data;
   }

@@ -16,4 +16,5 @@ export type { CollectionsResource } from "./resources/collections";
 export type { JobsResource } from "./resources/jobs";
 export type { RunsResource, StartedRun } from "./resources/runs";
 export * from "./retry-policy";
+export * from "./schema";
 export * from "./schemas";

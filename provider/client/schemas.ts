@@ -335,7 +335,10 @@ export interface JobResult {
  */
 export const Health = z.looseObject({});
 /** `GET /v1/health`: any JSON object, the shape is undocumented (API reference §1.5). */
-export type Health = z.infer<typeof Health>;
+export interface Health {
+  /** Whatever the API reports; nothing is documented. */
+  [key: string]: unknown;
+}
 
 /** Run list filter. Only `in_progress` is documented; other values are passed as given. */
 export interface ListRunsQuery {
@@ -359,5 +362,6 @@ const schemasMatchInterfaces: [
   Same<z.infer<typeof Job>, Job>,
   Same<z.infer<typeof JobList>, JobList>,
   Same<z.infer<typeof JobResult>, JobResult>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<z.infer<typeof Health>, Health>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void schemasMatchInterfaces;

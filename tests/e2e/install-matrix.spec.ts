@@ -18,6 +18,7 @@ import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
 import { pulumiBinDir } from "../helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../helpers/emulator";
+import { installEnv } from "../helpers/packages";
 import { type CliResult, changesOf, pulumiEnv, spawnPulumi, succeeded } from "../helpers/pulumi";
 import { apiCallsSince, COLLECTION_TYPE } from "../helpers/user-project";
 
@@ -31,17 +32,6 @@ const versionOf = (pkg: string): string =>
   ).version;
 const PULUMI_SDK = `@pulumi/pulumi@${versionOf("@pulumi/pulumi")}`;
 const TYPESCRIPT = [`typescript@${versionOf("typescript")}`, `@types/node@${versionOf("@types/node")}`];
-
-/** The environment of a package manager: this one's, without what `npm run` adds for its scripts. */
-function installEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^npm_(lifecycle|package|command|execpath|node_execpath)/i.test(k)) continue;
-    if (/^npm_config_(local_prefix|global_prefix|prefix)$/i.test(k) || k === "INIT_CWD") continue;
-    env[k] = v;
-  }
-  return env;
-}
 
 /** Runs a command to completion in its own process group; throws with its output when it fails. */
 function run(

@@ -11,11 +11,26 @@ import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
+/**
+ * The environment of a package manager run by a test: this process's, without what `npm run`
+ * adds for its scripts (which would make npm treat this repository as the project).
+ */
+export function installEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_(lifecycle|package|command|execpath|node_execpath)/i.test(k)) continue;
+    if (/^npm_config_(local_prefix|global_prefix|prefix)$/i.test(k) || k === "INIT_CWD") continue;
+    env[k] = v;
+  }
+  return env;
+}
+
 /** `npm pack` of `src` into `dir` (scripts skipped: `src` is built already); returns the tarball. */
-function pack(src: string, dir: string): string {
+export function pack(src: string, dir: string): string {
   const out = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
     cwd: src,
     encoding: "utf8",
+    env: installEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const [report] = JSON.parse(out) as { filename: string }[];

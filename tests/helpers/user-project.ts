@@ -16,7 +16,11 @@ const REPO = path.resolve(__dirname, "..", "..");
 
 export { COLLECTION_TYPE };
 
-/** The tsconfig.json of Pulumi's `typescript` template. */
+/**
+ * The tsconfig.json of Pulumi's `typescript` template, plus `skipLibCheck` (faster: the template
+ * itself, without it, is type-checked against the packed package in
+ * tests/integration/packaging/type-resolution.spec.ts).
+ */
 export const TSCONFIG = {
   compilerOptions: {
     strict: true,

@@ -124,4 +124,25 @@ describe("the published package (npm pack)", () => {
   it("stays small: under 250 kB packed", () => {
     assert.ok(report.size < 250_000, `the package is ${report.size} bytes`);
   });
+
+  it("is as big as the README says: its files, packed and unpacked kB within 10%", () => {
+    // The README states rounded numbers, "about"; 10% lets a module come and go without an edit,
+    // and fails before the statement turns false.
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8").replace(/\s+/g, " ");
+    const m = /about (\d+) files, (\d+) kB packed and (\d+) kB unpacked \(`npm pack --dry-run`/.exec(readme);
+    assert.ok(m, "the README no longer states the package's size in the sentence this test reads");
+    const measured = {
+      files: report.entryCount,
+      packed: Math.round(report.size / 1000),
+      unpacked: Math.round(report.unpackedSize / 1000),
+    };
+    const stated = { files: Number(m[1]), packed: Number(m[2]), unpacked: Number(m[3]) };
+    for (const k of ["files", "packed", "unpacked"] as const) {
+      assert.ok(
+        Math.abs(measured[k] - stated[k]) <= stated[k] * 0.1,
+        `README says ${stated[k]} (${k}), npm pack measures ${measured[k]}: write the measured numbers ` +
+          `(${measured.files} files, ${measured.packed} kB packed, ${measured.unpacked} kB unpacked)`,
+      );
+    }
+  });
 });

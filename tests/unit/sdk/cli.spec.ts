@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../../sdk/cli";
+import { SHARED_CASES, writeFiles } from "../../helpers/collection-file-cases";
 
 /** Runs the CLI in `cwd`, capturing what it writes. */
 function run(cwd: string, ...argv: string[]) {
@@ -120,7 +121,7 @@ describe("validate CLI", () => {
     assert.equal(out.summary.length, 1);
     fs.writeFileSync(path.join(dir, "collections/tours.yaml"), "requests: []\n");
     const ok = JSON.parse(run(dir, "validate", "--format", "json").stdout);
-    assert.deepEqual(ok, { valid: true, problems: [], warnings: [] });
+    assert.deepEqual(ok, { valid: true, problems: [], warnings: [], notices: [] });
   });
 
   it("--format github: one ::error annotation per problem, on its file, line and column", () => {
@@ -165,7 +166,7 @@ describe("validate CLI", () => {
     assert.equal(JSON.parse(r.stdout).problems.length, 1);
   });
 
-  it("exit 2 on bad usage: unknown option, unknown command, bad format, extra argument; a missing overlay is a problem", () => {
+  it("exit 2 on bad usage: unknown option, unknown command, bad format, extra argument", () => {
     for (const argv of [
       ["validate", "--fromat", "json"],
       ["check"],
@@ -178,9 +179,139 @@ describe("validate CLI", () => {
       assert.match(r.stderr, /Usage: pulumi-scrapingpros validate/);
     }
     assert.equal(run(dir, "--help").code, 0);
-    const missing = run(dir, "validate", "--overlay", "stages/qa");
-    assert.equal(missing.code, 1);
-    assert.equal(missing.stdout, "stages/qa:1:1 is not a directory of overlay files (not_found)\n");
     assert.equal(run(dir, "validate", "nowhere").code, 1);
   });
+
+  it("the README's CI recipe with a stage that has no overlay directory: exit 0, a note naming it in every format", () => {
+    const note =
+      "stages/prod:1:1 does not exist, so this stage has no overlays and deploys the base files as they are; if it should have some, check the directory's name (no_overlays)";
+    const argv = [
+      "validate",
+      "collections",
+      "--overlay",
+      "stages/dev",
+      "--overlay",
+      "stages/prod",
+      "--summary",
+    ];
+    const human = run(dir, ...argv);
+    assert.equal(human.code, 0, human.stdout + human.stderr);
+    assert.equal(
+      human.stdout,
+      [
+        `note: ${note}`,
+        "stage  collections  requests  browser  screenshot  proxy  actions",
+        "base   2            3         2        1           1      1",
+        "dev    3            3         0        0           0      1",
+        "prod   2            3         2        1           1      1",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(human.stderr, "ok: 2 collection files in collections, 3 stages checked, 1 note\n");
+    const github = run(dir, ...argv, "--format", "github");
+    assert.equal(github.code, 0);
+    assert.match(
+      github.stdout,
+      /^::notice file=stages\/prod,line=1,col=1,title=no_overlays::does not exist, so this stage has no overlays/m,
+    );
+    assert.doesNotMatch(github.stdout, /::(error|warning)/);
+    const json = JSON.parse(run(dir, ...argv, "--format", "json").stdout);
+    assert.equal(json.valid, true);
+    assert.deepEqual(
+      json.notices.map((n: { file: string; code: string }) => [n.file, n.code]),
+      [["stages/prod", "no_overlays"]],
+    );
+    // a misspelled directory of a stage that has overlays is noticed the same way, and the stage is
+    // checked without them (here: valid)
+    const typo = run(dir, "validate", "--overlay", "stage/dev");
+    assert.equal(typo.code, 0);
+    assert.match(typo.stdout, /^note: stage\/dev:1:1 does not exist/);
+    // a file where the overlay directory should be is an error
+    fs.writeFileSync(path.join(dir, "stages/qa"), "x");
+    const file = run(dir, "validate", "--overlay", "stages/qa");
+    assert.equal(file.code, 1);
+    assert.equal(file.stdout, "stages/qa:1:1 is not a directory of overlay files (not_a_directory)\n");
+  });
+
+  it("duplicate names: every format names both files and positions, exit 1", () => {
+    fs.writeFileSync(path.join(dir, "collections/copy.yaml"), "name: tours\nrequests: []\n");
+    const human = run(dir, "validate");
+    assert.equal(human.code, 1);
+    assert.equal(
+      human.stdout,
+      [
+        'collections/copy.yaml:1:7 name: "tours" is also the name declared in collections/tours.yaml:2:7: two collections would share one name; give each file its own (duplicate_name)',
+        'collections/tours.yaml:2:7 name: "tours" is also the name declared in collections/copy.yaml:1:7: two collections would share one name; give each file its own (duplicate_name)',
+        "",
+      ].join("\n"),
+    );
+    assert.equal(human.stderr, "2 problems in 2 files\n");
+    const json = JSON.parse(run(dir, "validate", "--format", "json").stdout);
+    assert.equal(json.valid, false);
+    assert.deepEqual(
+      json.problems.map((p: { file: string; line: number; column: number; path: string; code: string }) => [
+        p.file,
+        p.line,
+        p.column,
+        p.path,
+        p.code,
+      ]),
+      [
+        ["collections/copy.yaml", 1, 7, "name", "duplicate_name"],
+        ["collections/tours.yaml", 2, 7, "name", "duplicate_name"],
+      ],
+    );
+    const github = run(dir, "validate", "--format", "github");
+    assert.equal(github.code, 1);
+    assert.equal(
+      github.stdout,
+      [
+        '::error file=collections/copy.yaml,line=1,col=7,title=name (duplicate_name)::name: "tours" is also the name declared in collections/tours.yaml:2:7: two collections would share one name; give each file its own',
+        '::error file=collections/tours.yaml,line=2,col=7,title=name (duplicate_name)::name: "tours" is also the name declared in collections/copy.yaml:1:7: two collections would share one name; give each file its own',
+        "",
+      ].join("\n"),
+    );
+    // three files: each names the two others
+    fs.writeFileSync(path.join(dir, "collections/again.json"), '{"name": "TOURS", "requests": []}');
+    const three = JSON.parse(run(dir, "validate", "--format", "json").stdout);
+    assert.equal(three.problems.length, 3);
+    assert.match(
+      three.problems[0].message,
+      /^"TOURS" is also the name declared in collections\/copy\.yaml:1:7 \(as "tours"\), collections\/tours\.yaml:2:7 \(as "tours"\)/,
+    );
+  });
+});
+
+describe("validate CLI and CollectionSet agree (the CLI's half; the other is in collection.spec.ts)", () => {
+  for (const c of SHARED_CASES) {
+    it(c.title, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-shared-"));
+      try {
+        writeFiles(dir, c.files);
+        const human = run(dir, "validate", "collections", "--overlay", "stages/dev");
+        assert.equal(human.code, c.problems.length > 0 ? 1 : 0, human.stdout + human.stderr);
+        assert.equal(
+          human.stdout,
+          [...c.problems, ...c.notices.map((n) => `note: ${n}`), ""].join("\n").replace(/^\n$/, ""),
+        );
+        const json = JSON.parse(
+          run(dir, "validate", "collections", "--overlay", "stages/dev", "--format", "json").stdout,
+        );
+        assert.equal(json.valid, c.problems.length === 0);
+        assert.equal(json.problems.length, c.problems.length);
+        assert.equal(json.notices.length, c.notices.length);
+        const github = run(dir, "validate", "collections", "--overlay", "stages/dev", "--format", "github");
+        assert.equal(
+          github.stdout.split("\n").filter((l) => l.startsWith("::error ")).length,
+          c.problems.length,
+        );
+        assert.equal(
+          github.stdout.split("\n").filter((l) => l.startsWith("::notice ")).length,
+          c.notices.length,
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

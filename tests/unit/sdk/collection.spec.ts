@@ -25,6 +25,7 @@ pulumi.runtime.setMocks(
 import { COLLECTION_TYPE, Collection, SERIALIZED_PROVIDER } from "../../../sdk/collection";
 import { COLLECTION_SET_TYPE, CollectionSet, CollectionSetError } from "../../../sdk/collection-set";
 import { STACK_SCOPE_TYPE } from "../../../sdk/stack-scope";
+import { SHARED_CASES, writeFiles } from "../../helpers/collection-file-cases";
 
 const out = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 
@@ -212,6 +213,48 @@ describe("CollectionSet (program shape)", () => {
     const reg = registered.find((r) => r.name === "opts-a");
     assert.deepEqual(reg?.inputs.__timeouts, { createMs: 120000 });
   });
+
+  // The other half of cli.spec.ts's "validate CLI and CollectionSet agree": the same inputs, in the stack dev.
+  for (const c of SHARED_CASES) {
+    it(`agrees with validate: ${c.title}`, async () => {
+      writeFiles(".", c.files);
+      const before = registered.length;
+      const logged: string[] = [];
+      const log = console.log;
+      // without an engine (mocks), pulumi.log.info prints to the console
+      console.log = (...args: unknown[]) => logged.push(args.join(" "));
+      try {
+        if (c.problems.length > 0) {
+          assert.throws(
+            () => new CollectionSet("shared", { directory: "collections", overlays: "stages/{stack}" }),
+            (e: Error) => {
+              assert.ok(e instanceof CollectionSetError);
+              const n = c.problems.length;
+              assert.equal(
+                e.message,
+                [
+                  `${n} problem${n === 1 ? "" : "s"} in collection files, nothing was registered:`,
+                  ...c.problems,
+                ].join("\n"),
+              );
+              return true;
+            },
+          );
+          assert.equal(registered.length, before, "registered something");
+        } else {
+          const set = new CollectionSet("shared", { directory: "collections", overlays: "stages/{stack}" });
+          await out(set.collections);
+          assert.deepEqual(Object.keys(set.resources).sort(), c.keys);
+        }
+      } finally {
+        console.log = log;
+      }
+      assert.deepEqual(
+        logged.filter((l) => l.includes("no_overlays")),
+        c.notices.map((n) => `info: [runtime] ${n}`),
+      );
+    });
+  }
 });
 
 describe("Collection arguments the resource does not have", () => {
