@@ -177,7 +177,7 @@ describe("e2e: gitops example (CollectionSet, per-stage overlays, validate CLI) 
       "collections/latin1.yaml:2:33 is not UTF-8: byte 0xe9 cannot start or continue a character; save it as UTF-8 (encoding)",
       "collections/list.yaml:1:1 must be a mapping with at least requests (invalid_type)",
       "collections/tabs.yaml:2:1 Tabs are not allowed as indentation (tab_indentation)",
-      "collections/tours.yaml:11:10 requests[2].url: must use http or https, not ftp (invalid_protocol)",
+      "collections/tours.yaml:11:10 requests[2].url: must use http or https (invalid_protocol)",
       "collections/typo.yaml:1:1 callback_url: is not a field of a collection (expected name, callbackUrl, requests) (unknown_field)",
     ];
 

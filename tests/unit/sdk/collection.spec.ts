@@ -190,7 +190,7 @@ describe("CollectionSet (program shape)", () => {
           [
             "2 problems in collection files, nothing was registered:",
             "collections/news.yaml:2:1 nmae: is not a field of a collection (expected name, callbackUrl, requests) (unknown_field)",
-            "collections/tours.yaml:3:10 requests[1].url: must use http or https, not ftp (invalid_protocol)",
+            "collections/tours.yaml:3:10 requests[1].url: must use http or https (invalid_protocol)",
           ].join("\n"),
         );
         return true;
