@@ -393,6 +393,33 @@ function walkRequest(
   return bytes > MAX_REQUEST_BYTES ? tooLarge() : { bytes, stopped: false };
 }
 
+/**
+ * The path to the first list or object of `value` nested more than `max` levels deep (`value`
+ * itself is level 1), or undefined. Only plain objects and lists are walked: a Pulumi `Output` or a
+ * `Promise` is not looked into. Iterative. The SDK uses it before registering a resource, because
+ * the Pulumi SDK's own serializer recurses and overflows the stack on such a value.
+ */
+export function firstTooDeep(value: unknown, max: number): (string | number)[] | undefined {
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (pending.length > 0) {
+    const { value: v, path } = pending.pop() as { value: unknown; path: (string | number)[] };
+    if (typeof v !== "object" || v === null) continue;
+    const isList = Array.isArray(v);
+    if (!isList && !isPlainObject(v)) continue;
+    // a cycle is infinitely deep, so it ends here too
+    if (path.length >= max) return path;
+    if (isList) for (let i = v.length - 1; i >= 0; i--) pending.push({ value: v[i], path: [...path, i] });
+    else {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i] as string;
+        pending.push({ value: (v as Record<string, unknown>)[k], path: [...path, k] });
+      }
+    }
+  }
+  return undefined;
+}
+
 /** A plain object (also from another realm, or `Object.create(null)`), not a class instance. */
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as object | null;
