@@ -21,6 +21,12 @@
  *   is refused (nothing can listen on it). Other ports outside {@link WEB_PORTS} only warn: refusing
  *   at preview a port the API may take would leave no way to deploy, while a refusal at `up` is
  *   recoverable (the collection is saved with the other URLs; fix the URL and `up` again).
+ * - **User info** (`https://user:pass@host/`) passes: neither the API's documentation nor the
+ *   emulator refuses it, and with backslashes refused the WHATWG parser and Python's `urllib`
+ *   both take the host after the last `@`. It is a credential in the state like the rest of `requests`: mark `requests` secret.
+ * - **Callback URLs** get the raw-string and scheme rules ({@link parseWebUrl}) but not the host
+ *   rules: whether the API applies SSRF checks to `callback_url` is not documented (API notes §6),
+ *   and the emulator does not (tests receive webhooks on loopback).
  *
  * Messages name the problem, never the URL or a part of it: a URL may carry a token.
  */
