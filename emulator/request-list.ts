@@ -1,3 +1,4 @@
+import { requestKey } from "../provider/url-rules";
 import type { JsonObject } from "./json";
 import { BLOCKED_REASON_MESSAGES, type BlockedReason, classifyUrl, type HostMap } from "./ssrf";
 
@@ -56,7 +57,8 @@ export function prepareRequests(requests: readonly JsonObject[], hosts: HostMap 
       blocked.push({ index, url, reason, message: BLOCKED_REASON_MESSAGES[reason] });
       continue;
     }
-    const dedupKey = JSON.stringify([url, request["custom_id"] ?? null]);
+    const customId = request["custom_id"];
+    const dedupKey = requestKey(url, typeof customId === "string" ? customId : null);
     if (seen.has(dedupKey)) {
       duplicatesSkipped++;
       continue;

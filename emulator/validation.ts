@@ -1,3 +1,4 @@
+import { parseWebUrl } from "../provider/url-rules";
 import { isJsonObject, type JsonObject } from "./json";
 
 /** One FastAPI-style validation error, as found in a 422 `{"detail": [...]}` body. */
@@ -134,15 +135,14 @@ function checkCallbackUrl(body: JsonObject, issues: ValidationIssue[]): string |
     issues.push({ loc, msg: "Input should be a valid string", type: "string_type" });
     return null;
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    issues.push({ loc, msg: "Input should be a valid URL", type: "url_parsing" });
-    return null;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    issues.push({ loc, msg: "URL scheme should be 'http' or 'https'", type: "url_scheme" });
+  // The provider's rules for an http(s) URL (`check` refuses the same callback URLs at preview).
+  const parsed = parseWebUrl(value);
+  if ("problem" in parsed) {
+    issues.push(
+      parsed.problem.reason === "invalid_protocol"
+        ? { loc, msg: "URL scheme should be 'http' or 'https'", type: "url_scheme" }
+        : { loc, msg: "Input should be a valid URL", type: "url_parsing" },
+    );
     return null;
   }
   return value;

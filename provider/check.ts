@@ -1,10 +1,14 @@
 /**
  * `check`: validates a Collection's inputs before any API call and fills in the derived name.
- * Each failure names the property path (`requests[3].url`) and the reason. Pure.
+ * Each failure names the property path (`requests[3].url`) and the reason, never the value (a URL
+ * may carry a token). Pure; nothing here recurses into the inputs before the request list's depth
+ * bound is checked (see `jsonValueProblems`).
  */
 import {
   callbackUrlProblems,
+  formatPath,
   nameProblems,
+  type RuleCode,
   type RuleProblem,
   requestsProblems,
   UNKNOWN,
@@ -15,12 +19,21 @@ import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
 import { unknownPropertyReason } from "./near-miss";
 import type { CheckResult } from "./results";
 
+/**
+ * The kind of a {@link CheckFailure}: the rule codes of the collection's fields, and those of the
+ * resource's own properties (`unknown_property`; `invalid_path` for a `replaceOnChanges` path;
+ * `conflict` for a combination of properties that cannot work).
+ */
+export type CheckCode = RuleCode | "unknown_property" | "invalid_path" | "conflict";
+
 /** One problem with an input, as the engine reports it. */
 export interface CheckFailure {
   /** The input's property path, e.g. `requests[3].url` or `name`. */
   property: string;
-  /** What is wrong and what is expected, for the user. */
+  /** What is wrong and what is expected, for the user; never the value. */
   reason: string;
+  /** The kind of problem; `checkCollection` always sets it (the engine shows only `property` and `reason`). */
+  code?: CheckCode;
 }
 
 export { UNKNOWN };
@@ -49,14 +62,17 @@ export function checkCollection(
   replacing?: { generation: number },
 ): CheckResult {
   const failures: CheckFailure[] = [];
-  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const fail = (property: string, reason: string, code: CheckCode) =>
+    failures.push({ property, reason, code });
   // the shapes and the URL rules are the ones of collection-rules.ts, which the file loader shares
   const failAll = (problems: RuleProblem[]) => {
-    for (const p of problems) fail(p.path, p.message);
+    for (const p of problems) fail(p.path, p.message, p.code);
   };
 
   for (const key of Object.keys(news)) {
-    if (!TOP_LEVEL.has(key) && key !== "autoNamed") fail(key, unknownPropertyReason(key));
+    if (!TOP_LEVEL.has(key) && key !== "autoNamed") {
+      fail(formatPath([key]), unknownPropertyReason(key), "unknown_property");
+    }
   }
 
   const inputs: Record<string, unknown> = {};
@@ -64,7 +80,11 @@ export function checkCollection(
 
   const urn = news.__urn;
   if (typeof urn !== "string" || (urn === "" && !isUnknown(urn))) {
-    fail("__urn", "is missing: create collections through the Collection class of pulumi-scrapingpros");
+    fail(
+      "__urn",
+      "is missing: create collections through the Collection class of pulumi-scrapingpros",
+      "required",
+    );
   }
 
   const oldGeneration = typeof olds.__generation === "number" ? olds.__generation : 0;
@@ -73,7 +93,7 @@ export function checkCollection(
 
   const scope = news.__scope;
   if (scope !== undefined && !isUnknown(scope) && (typeof scope !== "string" || scope === "")) {
-    fail("__scope", "must be the id of the stack's StackScope");
+    fail("__scope", "must be the id of the stack's StackScope", "invalid_type");
   }
 
   const name = news.name;
@@ -93,7 +113,9 @@ export function checkCollection(
       urn !== "" &&
       !isUnknown(urn) &&
       !isUnknown(scope) &&
-      !isUnknown(news.callbackUrl)
+      !isUnknown(news.callbackUrl) &&
+      // the name digests callbackUrl as canonical JSON: only once it is known to be a plain value
+      (news.callbackUrl === undefined || news.callbackUrl === null || typeof news.callbackUrl === "string")
     ) {
       const replaceInputs: Record<string, unknown> = {};
       for (const p of REPLACE_PROPERTIES) replaceInputs[p] = news[p] ?? null;
@@ -130,12 +152,14 @@ export function checkCollection(
       "callbackUrl",
       "cannot change on an explicitly named collection with adoptExisting: the replacement would adopt the " +
         "old collection (same name, old callback) again; give it a new name or drop adoptExisting",
+      "conflict",
     );
   }
 
   for (const flag of ["adoptExisting"] as const) {
     const v = news[flag];
-    if (v !== undefined && !isUnknown(v) && typeof v !== "boolean") fail(flag, "must be true or false");
+    if (v !== undefined && !isUnknown(v) && typeof v !== "boolean")
+      fail(flag, "must be true or false", "invalid_type");
   }
   const adoptId = news.adoptId;
   if (
@@ -143,7 +167,11 @@ export function checkCollection(
     !isUnknown(adoptId) &&
     (typeof adoptId !== "string" || adoptId.trim() === "")
   ) {
-    fail("adoptId", "must be a non-empty collection id");
+    fail(
+      "adoptId",
+      "must be a non-empty collection id",
+      typeof adoptId === "string" ? "empty" : "invalid_type",
+    );
   }
 
   const roc = news.__replaceOnChanges;
@@ -152,23 +180,28 @@ export function checkCollection(
     !isUnknown(roc) &&
     (!Array.isArray(roc) || roc.some((p) => typeof p !== "string"))
   ) {
-    fail("__replaceOnChanges", "must be the list of property paths of the replaceOnChanges option");
+    fail(
+      "__replaceOnChanges",
+      "must be the list of property paths of the replaceOnChanges option",
+      "invalid_type",
+    );
   } else if (Array.isArray(roc)) {
-    for (const path of roc as string[]) {
+    (roc as string[]).forEach((path, i) => {
       try {
         parsePropertyPath(path);
-      } catch (e) {
+      } catch {
         fail(
-          "replaceOnChanges",
-          `${(e as Error).message}: use a path such as "requests" or "requests[*].url"`,
+          `replaceOnChanges[${i}]`,
+          'is not a valid property path: use a path such as "requests" or "requests[*].url"',
+          "invalid_path",
         );
       }
-    }
+    });
   }
 
   const requests = news.requests;
   if (requests === undefined || requests === null) {
-    fail("requests", "is required (use [] for an empty collection)");
+    fail("requests", "is required (use [] for an empty collection)", "required");
   } else if (!isUnknown(requests)) {
     failAll(requestsProblems(requests));
   }

@@ -20,6 +20,7 @@ import type {
   CreateCollectionBody,
   ScrapeRequest,
 } from "./client/schemas";
+import { requestsWarnings } from "./collection-rules";
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
 import { type CollectionDiff, diffCollection } from "./diff";
@@ -127,6 +128,9 @@ export class CollectionProvider {
     this.#api.assertSettings();
     // Near misses of known request fields (`customId`): sent as written, so a warning, not a failure.
     for (const miss of requestNearMisses(news.requests)) await this.#say("warning", miss.message, urn);
+    // URLs the API may refuse without saying which (ports): a warning, not a failure (url-rules.ts).
+    for (const w of requestsWarnings(news.requests))
+      await this.#say("warning", `${w.path}: ${w.message}`, urn);
     if (urn === undefined) return checkCollection(news, olds);
     if (Object.keys(olds).length > 0) {
       // An existing resource. Remember it: if this deployment replaces it, the engine checks the

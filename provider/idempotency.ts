@@ -5,11 +5,37 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 
-/** RFC 8785 canonical JSON (sorted keys, no insignificant whitespace, `undefined` members dropped). */
+/**
+ * How deeply a value given to {@link canonicalJson} may nest. `check` bounds a request at 64
+ * levels; this guard turns anything deeper that reaches here another way into a clear error
+ * instead of a stack overflow in the (recursive) serializer.
+ */
+export const MAX_CANONICAL_DEPTH = 256;
+
+/**
+ * RFC 8785 canonical JSON (sorted keys, no insignificant whitespace, `undefined` members dropped).
+ * @throws TypeError when the value nests deeper than {@link MAX_CANONICAL_DEPTH} or is not JSON.
+ */
 export function canonicalJson(value: unknown): string {
+  if (nestsDeeperThan(value, MAX_CANONICAL_DEPTH)) {
+    throw new TypeError(`value nests lists and objects more than ${MAX_CANONICAL_DEPTH} levels deep`);
+  }
   const text = canonicalize(value);
   if (text === undefined) throw new TypeError("value cannot be serialized as JSON");
   return text;
+}
+
+/** Whether lists and objects in `value` nest more than `max` levels; iterative, so it cannot overflow. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    // a cycle is infinitely deep, so it ends here too
+    if (depth > max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** The value re-parsed from its canonical JSON, so that `JSON.stringify` emits the canonical bytes. */

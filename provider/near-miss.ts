@@ -6,6 +6,10 @@
  * Distances come from `fastest-levenshtein`. Pure.
  */
 import { distance } from "fastest-levenshtein";
+import { formatPath } from "./collection-rules";
+
+/** Longer names are not near any known one (they are at most 13 characters); skipping them bounds the work. */
+const MAX_NEAR_MISS_LENGTH = 64;
 
 /** The per-request fields this package knows, in the API's spelling. */
 export const KNOWN_REQUEST_FIELDS = [
@@ -38,6 +42,7 @@ function fold(name: string): string {
  * @example closestName("customId", KNOWN_REQUEST_FIELDS) === "custom_id"
  */
 export function closestName(name: string, known: readonly string[]): string | undefined {
+  if (name.length > MAX_NEAR_MISS_LENGTH) return undefined;
   const folded = fold(name);
   let best: { name: string; d: number } | undefined;
   for (const candidate of known) {
@@ -76,8 +81,9 @@ export function requestNearMisses(requests: unknown): NearMiss[] {
   requests.forEach((req, i) => {
     if (typeof req !== "object" || req === null || Array.isArray(req)) return;
     for (const key of Object.keys(req)) {
-      if ((KNOWN_REQUEST_FIELDS as readonly string[]).includes(key)) continue;
-      const path = `requests[${i}].${key}`;
+      if ((KNOWN_REQUEST_FIELDS as readonly string[]).includes(key) || key.length > MAX_NEAR_MISS_LENGTH)
+        continue;
+      const path = formatPath(["requests", i, key]);
       const field = closestName(key, KNOWN_REQUEST_FIELDS);
       if (field !== undefined) {
         out.push({

@@ -38,7 +38,7 @@ export interface FileProblem {
   column: number;
   /** Property path inside the file, e.g. `requests[2].url`; empty for the file as a whole. */
   path: string;
-  /** Why, e.g. `must use http or https, not ftp`. */
+  /** Why, e.g. `must use http or https`. */
   message: string;
   /**
    * A stable code: one of the rules' codes (`invalid_protocol`, `malformed_url`, `private_ip`,

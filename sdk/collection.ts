@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { firstTooDeep, formatPath, MAX_DEPTH } from "../provider/collection-rules";
 import { parseDurationMs } from "./duration";
 import { stackScope } from "./stack-scope";
 
@@ -136,7 +137,8 @@ export class Collection extends pulumi.CustomResource {
    * @param opts Resource options. `replaceOnChanges` and `customTimeouts` (`create`/`update`: the
    *   deadline of the API calls) are passed to the provider, which the dynamic-provider host would
    *   not tell; `import` is refused (use `adoptId`). The README's resource-options table lists each.
-   * @throws pulumi.RunError when `opts.import` is set.
+   * @throws pulumi.RunError when `opts.import` is set, or when a value in `args` nests lists and
+   *   objects more than 64 levels deep in a request (the Pulumi SDK could not serialize it).
    */
   constructor(name: string, args: CollectionArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) {
@@ -144,6 +146,15 @@ export class Collection extends pulumi.CustomResource {
         `Collection "${name}": the \`import\` resource option does not work for dynamic resources ` +
           "(pulumi/pulumi#16175); adopt the existing collection with `adoptId: " +
           `${JSON.stringify(String(opts.import))}\` in its arguments instead`,
+      );
+    }
+    // The Pulumi SDK's serializer recurses: a value nested thousands of levels deep would end the
+    // program with a stack overflow and no path. Refuse it here, by the bound `check` applies.
+    const deep = firstTooDeep(args, MAX_DEPTH + 2);
+    if (deep !== undefined) {
+      throw new pulumi.RunError(
+        `Collection "${name}": ${formatPath(deep)}: nests lists and objects more than ${MAX_DEPTH} levels ` +
+          "deep in one request (too_deep)",
       );
     }
     // Every key of `props` becomes a property of the resource, and the SDK captures a stack trace

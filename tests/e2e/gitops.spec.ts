@@ -186,7 +186,7 @@ describe("e2e: gitops example (CollectionSet, per-stage overlays, validate CLI) 
       "collections/list.yaml:1:1 must be a mapping with at least requests (invalid_type)",
       'collections/reviews.yaml:2:7 name: "reviews" is also the name declared in collections/copy.yaml:1:7 (as "Reviews") (names are compared without surrounding spaces and ignoring case): two collections would share one name; give each file its own (duplicate_name)',
       "collections/tabs.yaml:2:1 Tabs are not allowed as indentation (tab_indentation)",
-      "collections/tours.yaml:11:10 requests[2].url: must use http or https, not ftp (invalid_protocol)",
+      "collections/tours.yaml:11:10 requests[2].url: must use http or https (invalid_protocol)",
       "collections/typo.yaml:1:1 callback_url: is not a field of a collection (expected name, callbackUrl, requests) (unknown_field)",
     ];
 

@@ -1,12 +1,5 @@
 import * as assert from "node:assert/strict";
-import {
-  BLOCKED_REASON_MESSAGES,
-  type BlockedReason,
-  classifyUrl,
-  type HostMap,
-  parseIpv4,
-  parseIpv6,
-} from "../../emulator/ssrf";
+import { BLOCKED_REASON_MESSAGES, type BlockedReason, classifyUrl, type HostMap } from "../../emulator/ssrf";
 
 const HOSTS: HostMap = {
   "intranet.example.com": "private",
@@ -133,23 +126,21 @@ describe("emulator ssrf: classifyUrl", () => {
   });
 });
 
-describe("emulator ssrf: address parsing", () => {
-  it("parses dotted-quad IPv4 only", () => {
-    assert.deepEqual(parseIpv4("192.168.1.1"), [192, 168, 1, 1]);
-    assert.equal(parseIpv4("256.0.0.1"), null);
-    assert.equal(parseIpv4("1.2.3"), null);
-    assert.equal(parseIpv4("a.b.c.d"), null);
+describe("emulator ssrf: the host map stands in for DNS", () => {
+  it("matches names without their trailing dots, in any case, and subdomains of a *. key", () => {
+    assert.equal(classifyUrl("https://intranet.example.com./", HOSTS), "private_ip");
+    assert.equal(classifyUrl("https://INTRANET.example.com/", HOSTS), "private_ip");
+    assert.equal(classifyUrl("https://x.y.corp.example../", HOSTS), "private_ip");
+    assert.equal(classifyUrl("https://nx.example.com:8080/", HOSTS), "dns_failed");
+    // host rules come before the port rule
+    assert.equal(classifyUrl("https://nx.example.com:22/", HOSTS), "dns_failed");
+    assert.equal(classifyUrl("https://public.example.com:22/", HOSTS), "invalid_port");
   });
 
-  it("parses IPv6, compressed and with an IPv4 tail", () => {
-    assert.deepEqual(parseIpv6("::1"), [0, 0, 0, 0, 0, 0, 0, 1]);
-    assert.deepEqual(parseIpv6("::"), [0, 0, 0, 0, 0, 0, 0, 0]);
-    assert.deepEqual(parseIpv6("fd00:ec2::254"), [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254]);
-    assert.deepEqual(parseIpv6("::ffff:127.0.0.1"), [0, 0, 0, 0, 0, 0xffff, 0x7f00, 1]);
-    assert.deepEqual(parseIpv6("1:2:3:4:5:6:7:8"), [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.equal(parseIpv6("1:2:3"), null);
-    assert.equal(parseIpv6("1::2::3"), null);
-    assert.equal(parseIpv6("12345::"), null);
-    assert.equal(parseIpv6("1:2:3:4:5:6:7:8:9"), null);
+  it("never consults the map for an IP literal or a blocked name", () => {
+    const all: HostMap = { "8.8.8.8": "private", localhost: "public", "[::1]": "public" };
+    assert.equal(classifyUrl("https://8.8.8.8/", all), null);
+    assert.equal(classifyUrl("http://localhost/", all), "blocked_hostname");
+    assert.equal(classifyUrl("http://[::1]/", all), "private_ip");
   });
 });

@@ -385,6 +385,66 @@ describe("Collection provider against the emulator", () => {
     }
   });
 
+  it("a port the API may refuse: check passes with a warning naming the path; the API's refusal comes at create", async () => {
+    const p = await provider();
+    const inputs = await checked(p, {
+      __urn: urn("ports"),
+      name: "ports",
+      requests: [{ url: "https://example.com/ok" }, { url: "http://example.com:6379/?token=SECRET-PORT-1" }],
+    });
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0] ?? "", /^requests\[1\]\.url: has a port other than 80, 443, 8080, 8443/);
+    assert.ok(!warnings[0]?.includes("SECRET") && !warnings[0]?.includes("6379"));
+    assert.equal(emu.requests().length, 0, "check called the API");
+    // the emulator plays the strict guess: the collection is saved without the URL
+    const err = await p.create(inputs).then(
+      () => assert.fail("expected a ResourceInitError"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ResourceInitError);
+    assert.match(String(err.reasons[1]), /invalid_port/);
+  });
+
+  it("check refuses, with the path, what would crash or be refused at create: NaN, Infinity, 12,000 levels", async () => {
+    const p = await provider();
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 12_000; i++) {
+      const next: Record<string, unknown> = {};
+      deep.d = next;
+      deep = next;
+    }
+    const r = await p.check(
+      {},
+      {
+        __urn: urn("values"),
+        name: "values",
+        requests: [
+          { url: "https://example.com/a", actions: [{ type: "wait-for-timeout", time: Number.NaN }] },
+          { url: "https://example.com/b", wait_ms: Infinity, deep: root },
+        ],
+      },
+    );
+    assert.deepEqual(
+      r.failures.map((f) => [f.property.slice(0, 40), f.code]),
+      [
+        ["requests[0].actions[0].time", "not_finite"],
+        ["requests[1].wait_ms", "not_finite"],
+        ["requests[1].deep.d.d.d.d.d.d.d.d.d.d.d.d", "too_deep"],
+      ],
+    );
+    assert.equal(emu.requests().length, 0);
+    // create never gets such a value from the engine; given one anyway, it fails clearly, without a call
+    const err = await p
+      .create({ __urn: urn("values"), name: "values", requests: [{ url: "https://e.x/", deep: root }] })
+      .then(
+        () => assert.fail("expected an error"),
+        (e: unknown) => e as Error,
+      );
+    assert.match(err.message, /nests lists and objects more than 256 levels/);
+    assert.equal(emu.requests().length, 0);
+  });
+
   it("duplicates the API skipped are reported (check refuses exact ones; this is what gets past it)", async () => {
     const p = await provider();
     // Bypass check: the engine would refuse these at preview, but the API's own dedup must still be

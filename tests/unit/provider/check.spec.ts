@@ -70,10 +70,13 @@ describe("check", () => {
       checkCollection(ok({ __replaceOnChanges: ["requests[*].url", "*", "name"] })).failures,
       [],
     );
-    const bad = checkCollection(ok({ __replaceOnChanges: ["requests[", "ok"] })).failures;
+    const bad = checkCollection(ok({ __replaceOnChanges: ["name", "hidden-value[", "name"] })).failures;
     assert.equal(bad.length, 1);
-    assert.equal(bad[0]?.property, "replaceOnChanges");
-    assert.match(bad[0]?.reason ?? "", /invalid property path "requests\["/);
+    assert.equal(bad[0]?.property, "replaceOnChanges[1]");
+    assert.equal(bad[0]?.code, "invalid_path");
+    assert.match(bad[0]?.reason ?? "", /is not a valid property path/);
+    // the message names the entry, not the value
+    assert.ok(!bad[0]?.reason.includes("hidden-value"));
   });
 
   it("a replacement checked again gets the next generation and, auto-named, a new name", () => {
@@ -104,7 +107,12 @@ describe("check", () => {
       "requests[1].url",
       /http or https/,
     ],
-    ["scheme-less url", { requests: [{ url: "www.example.com" }] }, "requests[0].url", /add the scheme/],
+    [
+      "scheme-less url",
+      { requests: [{ url: "www.example.com" }] },
+      "requests[0].url",
+      /has no scheme; add https:\/\//,
+    ],
     ["private ip", { requests: [{ url: "http://10.1.1.1/" }] }, "requests[0].url", /private_ip/],
     ["localhost", { requests: [{ url: "http://localhost/" }] }, "requests[0].url", /blocked_hostname/],
     ["missing url", { requests: [{ browser: true }] }, "requests[0].url", /required/],
@@ -146,7 +154,7 @@ describe("check", () => {
     ["requests not a list", { requests: "x" }, "requests", /list/],
     ["empty name", { name: " " }, "name", /empty/],
     ["long name", { name: "n".repeat(256) }, "name", /255/],
-    ["bad callback", { callbackUrl: "not a url" }, "callbackUrl", /absolute URL/],
+    ["bad callback", { callbackUrl: "not-a-url" }, "callbackUrl", /has no scheme/],
     ["ftp callback", { callbackUrl: "ftp://h.example/" }, "callbackUrl", /http or https/],
     ["unknown property", { colour: "red" }, "colour", /not a Collection property/],
     ["bad adoptExisting", { adoptExisting: "yes" }, "adoptExisting", /true or false/],

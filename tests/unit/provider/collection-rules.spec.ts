@@ -26,17 +26,27 @@ describe("collection rules", () => {
     const fromFile = collectionFileProblems({ requests }).map((p) => ({
       property: p.path,
       reason: p.message,
+      code: p.code,
     }));
     const fromCheck = checkCollection({ __urn: "urn:pulumi:dev::p::t::n", name: "n", requests }).failures;
     assert.deepEqual(fromCheck, fromFile);
     assert.deepEqual(fromFile, [
-      { property: "requests[0].url", reason: "must use http or https, not ftp (invalid_protocol)" },
-      { property: "requests[1].custom_id", reason: "must be at most 255 characters (got 300)" },
-      { property: "requests[1].browser", reason: "must be true or false" },
+      {
+        property: "requests[0].url",
+        reason: "must use http or https (invalid_protocol)",
+        code: "invalid_protocol",
+      },
+      {
+        property: "requests[1].custom_id",
+        reason: "must be at most 255 characters (got 300)",
+        code: "too_long",
+      },
+      { property: "requests[1].browser", reason: "must be true or false", code: "invalid_type" },
       {
         property: "requests[3]",
         reason:
           "duplicates requests[2] (same url and custom_id); the API would drop it: remove it or give it a different custom_id",
+        code: "duplicate_request",
       },
     ]);
   });

@@ -121,4 +121,14 @@ describe("sameJson", () => {
       assert.equal(sameJson(a, b), canonicalJson(a ?? null) === canonicalJson(b ?? null));
     });
   }
+
+  it("compares values nested 100,000 levels deep without exhausting the stack", () => {
+    const chain = (leaf: unknown) => {
+      let v: unknown = leaf;
+      for (let i = 0; i < 100_000; i++) v = i % 2 ? { d: v } : [v];
+      return v;
+    };
+    assert.equal(sameJson(chain(1), chain(1)), true);
+    assert.equal(sameJson(chain(1), chain(2)), false);
+  });
 });

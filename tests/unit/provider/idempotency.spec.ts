@@ -59,4 +59,13 @@ describe("idempotency", () => {
     assert.equal(logicalNameFromUrn(URN), "daily-tours");
     assert.equal(logicalNameFromUrn("a::b::c$d::x::y"), "y");
   });
+
+  it("canonical JSON refuses a value nested deeper than its bound with a clear error, not a stack overflow", () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 12_000; i++) v = { d: v };
+    assert.throws(() => canonicalJson(v), /nests lists and objects more than 256 levels deep/);
+    let ok: unknown = 1;
+    for (let i = 0; i < 255; i++) ok = [ok];
+    assert.equal(canonicalJson(ok), `${"[".repeat(255)}1${"]".repeat(255)}`);
+  });
 });

@@ -68,19 +68,23 @@ describe("near misses of known fields", () => {
       custom_id: "x",
       colour: "red",
     });
-    assert.deepEqual(failures, [
-      { property: "callback_url", reason: "is not a Collection property; did you mean callbackUrl?" },
-      { property: "adopt_existing", reason: "is not a Collection property; did you mean adoptExisting?" },
-      {
-        property: "custom_id",
-        reason: "is not a Collection property; custom_id is a field of each request: put it in requests[i]",
-      },
-      {
-        property: "colour",
-        reason:
-          "is not a Collection property (they are: name, requests, callbackUrl, adoptExisting, adoptId)",
-      },
-    ]);
+    assert.deepEqual(
+      failures.map(({ property, reason }) => ({ property, reason })),
+      [
+        { property: "callback_url", reason: "is not a Collection property; did you mean callbackUrl?" },
+        { property: "adopt_existing", reason: "is not a Collection property; did you mean adoptExisting?" },
+        {
+          property: "custom_id",
+          reason: "is not a Collection property; custom_id is a field of each request: put it in requests[i]",
+        },
+        {
+          property: "colour",
+          reason:
+            "is not a Collection property (they are: name, requests, callbackUrl, adoptExisting, adoptId)",
+        },
+      ],
+    );
+    assert.ok(failures.every((f) => f.code === "unknown_property"));
     assert.deepEqual(inputs.requests, [{ url: "https://example.com", customId: "a" }]);
     assert.equal(unknownPropertyReason("Name"), "is not a Collection property; did you mean name?");
   });

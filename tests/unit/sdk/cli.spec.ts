@@ -94,7 +94,7 @@ describe("validate CLI", () => {
     assert.equal(
       r.stdout,
       [
-        "collections/tours.yaml:4:10 requests[2].url: must use http or https, not ftp (invalid_protocol)",
+        "collections/tours.yaml:4:10 requests[2].url: must use http or https (invalid_protocol)",
         "stages/dev/debug.yaml:2:1 Tabs are not allowed as indentation (tab_indentation)",
         "",
       ].join("\n"),
@@ -114,7 +114,7 @@ describe("validate CLI", () => {
         line: 4,
         column: 10,
         path: "requests[2].url",
-        message: "must use http or https, not ftp (invalid_protocol)",
+        message: "must use http or https (invalid_protocol)",
         code: "invalid_protocol",
       },
     ]);
@@ -133,7 +133,7 @@ describe("validate CLI", () => {
       r.stdout,
       [
         "::error file=collections/a%2Cb.yaml,line=2,col=1,title=x (unknown_field)::x: is not a field of a collection (expected name, callbackUrl, requests)",
-        "::error file=collections/tours.yaml,line=4,col=10,title=requests[2].url (invalid_protocol)::requests[2].url: must use http or https, not ftp (invalid_protocol)",
+        "::error file=collections/tours.yaml,line=4,col=10,title=requests[2].url (invalid_protocol)::requests[2].url: must use http or https (invalid_protocol)",
         "",
       ].join("\n"),
     );

@@ -85,6 +85,44 @@ describe("Collection resource options", () => {
     );
   });
 
+  it("refuses, with its path, a value nested deeper than check's bound, which the Pulumi SDK cannot serialize", async () => {
+    const nest = (levels: number) => {
+      const root: Record<string, unknown> = {};
+      let at = root;
+      for (let i = 1; i < levels; i++) {
+        const next: Record<string, unknown> = {};
+        at.d = next;
+        at = next;
+      }
+      return root;
+    };
+    const before = registered.length;
+    assert.throws(
+      () =>
+        new Collection("too-deep", {
+          requests: [{ url: "https://e.example/a" }, { url: "https://e.example/b", deep: nest(12_000) }],
+        }),
+      (e: Error) =>
+        e instanceof pulumi.RunError &&
+        e.message ===
+          `Collection "too-deep": requests[1].deep${".d".repeat(63)}: nests lists and objects more than 64 ` +
+            "levels deep in one request (too_deep)",
+    );
+    assert.throws(
+      () => new Collection("deep-callback", { requests: [], callbackUrl: nest(500) as never }),
+      /Collection "deep-callback": callbackUrl(\.d)+: nests/,
+    );
+    assert.equal(registered.length, before, "registered before refusing");
+    // at the bound, and Outputs or Promises (not looked into), it registers
+    const c = new Collection("deep-ok", {
+      requests: [
+        { url: "https://e.example/", deep: nest(63), later: pulumi.output(nest(3)), p: Promise.resolve(1) },
+      ],
+    });
+    await out(c.id);
+    assert.ok(registered.some((r) => r.name === "deep-ok"));
+  });
+
   it("refuses a customTimeouts value that is not a duration", () => {
     assert.throws(
       () => new Collection("bad-timeout", { requests: [] }, { customTimeouts: { create: "5 minutes" } }),
@@ -191,7 +229,7 @@ describe("CollectionSet (program shape)", () => {
           [
             "2 problems in collection files, nothing was registered:",
             "collections/news.yaml:2:1 nmae: is not a field of a collection (expected name, callbackUrl, requests) (unknown_field)",
-            "collections/tours.yaml:3:10 requests[1].url: must use http or https, not ftp (invalid_protocol)",
+            "collections/tours.yaml:3:10 requests[1].url: must use http or https (invalid_protocol)",
           ].join("\n"),
         );
         return true;
