@@ -311,7 +311,9 @@ describe("scripts/ensure-pulumi.js", () => {
       );
     });
 
-    it("with a fake go: builds every part once, reuses them, then rebuilds only what changed", () => {
+    it("with a fake go: builds every part once, reuses them, then rebuilds only what changed", function () {
+      // Many short processes: slow on a busy machine.
+      this.timeout(60_000);
       const dir = wrapperCopy();
       const yamlDir = yamlCopy();
       const tools = path.join(tmp, "tools");
@@ -389,7 +391,9 @@ describe("scripts/ensure-pulumi.js", () => {
       assert.equal(stamp.yamlVersion, "1.25.0");
     });
 
-    it("with a fake go: a failed YAML build keeps the other parts, the next run builds only the YAML host", () => {
+    it("with a fake go: a failed YAML build keeps the other parts, the next run builds only the YAML host", function () {
+      // Many short processes: slow on a busy machine.
+      this.timeout(60_000);
       const dir = wrapperCopy();
       const yamlDir = yamlCopy();
       const tools = path.join(tmp, "tools");
@@ -424,7 +428,9 @@ describe("scripts/ensure-pulumi.js", () => {
       assert.ok(!fs.readdirSync(bin).some((f) => f.startsWith(".")), "leftovers removed");
     });
 
-    it("a pulumi on PATH without the YAML host is not used: the pinned version is built", () => {
+    it("a pulumi on PATH without the YAML host is not used: the pinned version is built", function () {
+      // Many short processes: slow on a busy machine.
+      this.timeout(60_000);
       const go = fakeGo();
       fakeExecutable("pulumi", 'echo "v3.300.2"');
       fakeExecutable("pulumi-language-nodejs", "exit 0");
