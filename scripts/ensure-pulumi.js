@@ -1,39 +1,56 @@
 #!/usr/bin/env node
 /**
- * @file Make a Pulumi CLI able to run Node.js programs available, building it from Go sources if needed.
+ * @file Make a Pulumi CLI able to run Node.js and YAML programs available, building it from Go sources
+ * if needed.
  *
  * Pulumi's installers download prebuilt binaries, which our machines cannot do; the Go module proxy is
- * reachable, so the CLI is built from the wrapper module in `scripts/pulumi-cli/` (go.mod + go.sum pin
- * the exact module graph, `tools.go` imports the CLI, `language-nodejs/` is our own small Node.js
- * language host because the upstream one is not served as a Go module).
+ * reachable, so everything is built from two wrapper modules, each with a go.mod + go.sum that pin
+ * its exact module graph:
+ *  - `scripts/pulumi-cli/`: the CLI (`tools.go` imports it) and `language-nodejs/`, our own small
+ *    Node.js language host (the upstream one is not served as a Go module);
+ *  - `scripts/pulumi-yaml/`: Pulumi YAML's upstream language host (`github.com/pulumi/pulumi-yaml`,
+ *    `tools.go` imports its `cmd/pulumi-language-yaml`) and `language-yaml/`, a launcher that ends
+ *    that host when its engine is gone. A module of its own because pulumi-yaml needs an older
+ *    `github.com/pulumi/pulumi/{pkg,sdk}` than the CLI: in one module, minimum version selection
+ *    would raise them to the CLI's, which pulumi-yaml does not compile against.
  *
  * Resolution order:
- *  1. `pulumi` on PATH reporting a version >= 3.181.0, with `pulumi-language-nodejs` also on PATH:
- *     use that installation (skipped with `--ignore-path` / `{ ignorePath: true }`).
+ *  1. `pulumi` on PATH reporting a version >= 3.181.0, with `pulumi-language-nodejs` and
+ *     `pulumi-language-yaml` also on PATH (as in Pulumi's own release archives): use that
+ *     installation (skipped with `--ignore-path` / `{ ignorePath: true }`). One without the YAML
+ *     host is not used: the printed directory, put first on PATH, must run Node.js and YAML programs,
+ *     and it is a single directory.
  *  2. `<repo>/.tools/pulumi/v<version>/bin/` (git-ignored) holding a build whose stamp file matches
- *     the current wrapper sources: reuse it.
- *  3. Otherwise build with `go build` (GOTOOLCHAIN=local, -mod=readonly against the committed
- *     go.sum, -trimpath, CGO_ENABLED=0, version stamped via -ldflags) into that directory:
- *       pulumi                          the CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
- *       pulumi-language-nodejs          the language host (scripts/pulumi-cli/language-nodejs)
- *       pulumi-resource-pulumi-nodejs   shell shim running @pulumi/pulumi's dynamic provider
- *     The stamp file records two hashes: the CLI's inputs (go.mod, go.sum, tools.go) and the language
- *     host's (go.mod, go.sum, language-nodejs/*.go, the shim). When only the host's changed, only the
- *     host and the shim are rebuilt (seconds) and swapped in with a rename, so a CLI that is running
- *     keeps its files; otherwise everything is built into a fresh directory. The stamp is written only
- *     after the build succeeded and `pulumi version` answered. Concurrent runs take turns through a
+ *     the current sources: reuse it.
+ *  3. Otherwise build the parts that are missing or whose sources changed with `go build`
+ *     (GOTOOLCHAIN=local, -mod=readonly against the committed go.sum, -trimpath, CGO_ENABLED=0,
+ *     versions stamped via -ldflags) into that directory:
+ *       part `cli`   pulumi                          the CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+ *       part `host`  pulumi-language-nodejs          the Node.js language host (scripts/pulumi-cli/language-nodejs)
+ *                    pulumi-resource-pulumi-nodejs   shell shim running @pulumi/pulumi's dynamic provider
+ *       part `yaml`  pulumi-language-yaml-upstream   Pulumi YAML's language host, upstream's
+ *                    pulumi-language-yaml            the launcher the engine starts (scripts/pulumi-yaml/language-yaml)
+ *     The stamp file records a hash of each part's inputs: `cli` (scripts/pulumi-cli's go.mod, go.sum,
+ *     tools.go), `host` (the same go.mod and go.sum, language-nodejs/*.go, the shim), `yaml`
+ *     (scripts/pulumi-yaml's go.mod, go.sum, tools.go, language-yaml/*.go). Only the parts whose hash
+ *     changed, or whose files are missing, are rebuilt: an edit of the YAML module never rebuilds the
+ *     CLI, and a new CLI version never rebuilds the YAML host. Each file is built beside its
+ *     destination and renamed over it, so a CLI that is running keeps its files, and each part's hash
+ *     is written to the stamp once that part is in place (for the CLI, once `pulumi version` answered),
+ *     so an interrupted build redoes only the unfinished parts. Concurrent runs take turns through a
  *     lock directory (`.build.lock`, released when its owner exits); the later one reuses the build.
  *     Go's module and build caches make a full rebuild on the same machine take seconds to a minute.
  *
  * CLI usage:
  *   node scripts/ensure-pulumi.js [--quiet] [--print-path] [--ignore-path]
  *     --quiet        print only errors, the progress of a build (never silent for minutes) and
- *                    the final bin directory: nothing at all when the CLI is already built
+ *                    the final bin directory: nothing at all when everything is already built
  *     --print-path   print the bin directory and nothing else (errors still go to stderr)
- *     --ignore-path  do not use a `pulumi` found on PATH; always use/build the pinned version
+ *     --ignore-path  do not use a `pulumi` found on PATH; always use/build the pinned versions
  *   stdout is exactly the bin directory (one line) on success; progress goes to stderr; on failure
  *   the exit status is non-zero and the go error output is printed to stderr.
  *   Typical use: PATH="$(node scripts/ensure-pulumi.js --print-path):$PATH" pulumi version
+ *   With that PATH, `pulumi` runs `runtime: nodejs` and `runtime: yaml` projects.
  *
  * Library usage:
  *   const { ensurePulumi } = require("./scripts/ensure-pulumi.js");
@@ -52,19 +69,39 @@ const { formatDuration } = require("./progress.js");
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const WRAPPER_DIR = path.join(__dirname, "pulumi-cli");
+const YAML_DIR = path.join(__dirname, "pulumi-yaml");
 const TOOLS_DIR = path.join(REPO_ROOT, ".tools", "pulumi");
 const MIN_PATH_VERSION = "3.181.0";
 const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
 const LANGUAGE_HOST_PACKAGE = "./language-nodejs";
 const VERSION_VAR = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
+const YAML_MODULE = "github.com/pulumi/pulumi-yaml";
+const YAML_HOST_PACKAGE = `${YAML_MODULE}/cmd/pulumi-language-yaml`;
+const YAML_LAUNCHER_PACKAGE = "./language-yaml";
+const YAML_VERSION_VAR = `${YAML_MODULE}/pkg/version.Version`;
 const STAMP_FILE = ".stamp.json";
 const LOCK_DIR = ".build.lock";
-/** Bump to force a rebuild when the layout of the bin directory changes. */
+/**
+ * Part of every part's input hash: bumping it rebuilds every part (seconds with Go's caches warm,
+ * minutes cold). Needed only when the files of a part change without a change to its inputs; a new
+ * part needs none (stamps without its hash build just that part).
+ */
 const LAYOUT_REVISION = 2;
 /** A lock older than this is abandoned whoever holds it. */
 const LOCK_STALE_MS = 30 * 60 * 1000;
 
-const EXECUTABLES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+/**
+ * The files each part of the build puts into the bin directory, in build order. The YAML launcher
+ * starts the upstream host by this name, from its own directory.
+ * @type {{cli: string[], host: string[], yaml: string[]}}
+ */
+const PARTS = {
+  cli: ["pulumi"],
+  host: ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"],
+  yaml: ["pulumi-language-yaml-upstream", "pulumi-language-yaml"],
+};
+/** @typedef {"cli" | "host" | "yaml"} Part */
+const PART_NAMES = /** @type {Part[]} */ (Object.keys(PARTS));
 
 /**
  * Reads the pinned Pulumi version from the wrapper module's go.mod.
@@ -76,6 +113,20 @@ function pinnedVersion(wrapperDir = WRAPPER_DIR) {
   const m = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3\s+v(\d+\.\d+\.\d+\S*)/m.exec(goMod);
   if (!m) {
     throw new Error("scripts/pulumi-cli/go.mod does not require github.com/pulumi/pulumi/pkg/v3");
+  }
+  return m[1];
+}
+
+/**
+ * Reads the pinned Pulumi YAML version from its wrapper module's go.mod.
+ * @param {string} [yamlDir]
+ * @returns {string} e.g. "1.25.0"
+ */
+function pinnedYamlVersion(yamlDir = YAML_DIR) {
+  const goMod = fs.readFileSync(path.join(yamlDir, "go.mod"), "utf8");
+  const m = /^\s*(?:require\s+)?github\.com\/pulumi\/pulumi-yaml\s+v(\d+\.\d+\.\d+\S*)/m.exec(goMod);
+  if (!m) {
+    throw new Error("scripts/pulumi-yaml/go.mod does not require github.com/pulumi/pulumi-yaml");
   }
   return m[1];
 }
@@ -145,58 +196,65 @@ function pulumiVersion(pulumi) {
 }
 
 /**
- * Uses a `pulumi` from PATH when it is recent enough and has the Node.js language host beside it.
- * @returns {{binDir: string, pulumi: string, version: string, source: string} | undefined}
+ * Uses a `pulumi` from PATH when it is recent enough and the Node.js and YAML language hosts are on
+ * PATH too.
+ * @returns {{binDir: string, pulumi: string, version: string, source: "path", built: Part[]} | undefined}
  */
 function fromPath() {
   const pulumi = findOnPath("pulumi");
-  if (!pulumi || !findOnPath("pulumi-language-nodejs")) return undefined;
+  if (!pulumi || !findOnPath("pulumi-language-nodejs") || !findOnPath("pulumi-language-yaml")) {
+    return undefined;
+  }
   const version = pulumiVersion(pulumi);
   if (!version || compareVersions(version, MIN_PATH_VERSION) < 0) return undefined;
-  return { binDir: path.dirname(pulumi), pulumi, version, source: "path" };
+  return { binDir: path.dirname(pulumi), pulumi, version, source: "path", built: [] };
 }
 
 /**
- * Hashes of what each part of the build depends on in this repository: `cli` (the wrapper module) and
- * `host` (the module's graph, the language host's Go files and the dynamic provider shim). An edit of
- * the language host changes only `host`.
+ * Hashes of what each part of the build depends on in this repository: `cli` (the CLI's wrapper
+ * module), `host` (that module's graph, the Node.js language host's Go files and the dynamic provider
+ * shim) and `yaml` (the YAML wrapper module: its graph, tools.go and the launcher's Go files). An
+ * edit of a language host changes only its own hash; the two modules share no input.
  * @param {string} [wrapperDir]
- * @returns {{cli: string, host: string}}
+ * @param {string} [yamlDir]
+ * @returns {{cli: string, host: string, yaml: string}}
  */
-function inputsHashes(wrapperDir = WRAPPER_DIR) {
-  const digest = (/** @type {string[]} */ files, /** @type {string} */ extra) => {
+function inputsHashes(wrapperDir = WRAPPER_DIR, yamlDir = YAML_DIR) {
+  const digest = (/** @type {string} */ dir, /** @type {string[]} */ files, /** @type {string} */ extra) => {
     const h = crypto.createHash("sha256");
     h.update(`layout:${LAYOUT_REVISION}\n`);
     h.update(extra);
     for (const f of files) {
       h.update(`${f}\n`);
-      h.update(fs.readFileSync(path.join(wrapperDir, f)));
+      h.update(fs.readFileSync(path.join(dir, f)));
     }
     return h.digest("hex");
   };
+  const goFiles = (/** @type {string} */ dir, /** @type {string} */ sub) =>
+    fs
+      .readdirSync(path.join(dir, sub))
+      .filter((f) => f.endsWith(".go"))
+      .sort()
+      .map((f) => path.join(sub, f));
   const moduleFiles = ["go.mod", "go.sum"];
-  const hostFiles = fs
-    .readdirSync(path.join(wrapperDir, "language-nodejs"))
-    .filter((f) => f.endsWith(".go"))
-    .sort()
-    .map((f) => path.join("language-nodejs", f));
   return {
-    cli: digest([...moduleFiles, "tools.go"], ""),
-    host: digest([...moduleFiles, ...hostFiles], shimScript()),
+    cli: digest(wrapperDir, [...moduleFiles, "tools.go"], ""),
+    host: digest(wrapperDir, [...moduleFiles, ...goFiles(wrapperDir, "language-nodejs")], shimScript()),
+    yaml: digest(yamlDir, [...moduleFiles, "tools.go", ...goFiles(yamlDir, "language-yaml")], ""),
   };
 }
 
 /**
- * What to build, given the stamp of the existing build (undefined: none or unreadable), the current
- * input hashes and whether every executable is present.
- * @param {{cliHash?: unknown, hostHash?: unknown} | undefined} stamp
- * @param {{cli: string, host: string}} hashes
- * @param {boolean} complete
- * @returns {"none" | "host" | "full"}
+ * The parts to build, in build order, given the stamp of the existing build (undefined: none or
+ * unreadable), the current input hashes and which parts have all their files: a part is built when
+ * its hash differs from the stamp's or a file of it is missing, and never because another part is.
+ * @param {{cliHash?: unknown, hostHash?: unknown, yamlHash?: unknown} | undefined} stamp
+ * @param {{cli: string, host: string, yaml: string}} hashes
+ * @param {{cli: boolean, host: boolean, yaml: boolean}} present
+ * @returns {Part[]} empty when everything is up to date
  */
-function rebuildPlan(stamp, hashes, complete) {
-  if (!stamp || stamp.cliHash !== hashes.cli || !complete) return "full";
-  return stamp.hostHash === hashes.host ? "none" : "host";
+function rebuildPlan(stamp, hashes, present) {
+  return PART_NAMES.filter((part) => !stamp || stamp[`${part}Hash`] !== hashes[part] || !present[part]);
 }
 
 /**
@@ -328,20 +386,31 @@ function runGo(go, args, step) {
 }
 
 /**
+ * The stamp of an existing build, or undefined when there is none or it is unreadable.
+ * @param {string} versionDir
+ * @returns {Record<string, unknown> | undefined}
+ */
+function readStamp(versionDir) {
+  try {
+    const stamp = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
+    return stamp && typeof stamp === "object" ? stamp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads the stamp of an existing build and plans the rebuild.
  * @param {string} versionDir
- * @param {{cli: string, host: string}} hashes
- * @returns {"none" | "host" | "full"}
+ * @param {{cli: string, host: string, yaml: string}} hashes
+ * @returns {Part[]}
  */
 function planFor(versionDir, hashes) {
-  let stamp;
-  try {
-    stamp = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
-  } catch {
-    stamp = undefined;
-  }
-  const complete = EXECUTABLES.every((e) => fs.existsSync(path.join(versionDir, "bin", e)));
-  return rebuildPlan(stamp, hashes, complete);
+  const binDir = path.join(versionDir, "bin");
+  const present = { cli: false, host: false, yaml: false };
+  for (const part of PART_NAMES)
+    present[part] = PARTS[part].every((f) => fs.existsSync(path.join(binDir, f)));
+  return rebuildPlan(readStamp(versionDir), hashes, present);
 }
 
 /**
@@ -416,24 +485,184 @@ function replaceFile(dest, write) {
 }
 
 /**
+ * Records what was just built in the stamp, keeping what it says about the other parts.
  * @param {string} versionDir
- * @param {object} stamp
+ * @param {Record<string, unknown>} fields
  */
-function writeStamp(versionDir, stamp) {
+function updateStamp(versionDir, fields) {
+  // builtAt/buildSeconds: the single-build stamp of earlier versions of this script.
+  const { builtAt, buildSeconds, ...previous } = readStamp(versionDir) ?? {};
+  const stamp = { ...previous, ...fields };
   replaceFile(path.join(versionDir, STAMP_FILE), (tmp) =>
     fs.writeFileSync(tmp, `${JSON.stringify(stamp, null, 2)}\n`),
   );
 }
 
 /**
- * Ensures a Pulumi CLI with the Node.js language host and dynamic provider plugin is available.
- * Synchronous; throws an Error (with go's output) when a build fails.
- * `toolsDir` and `wrapperDir` default to this repository's (`.tools/pulumi`, `scripts/pulumi-cli`).
+ * Removes what a build killed on the way may have left: temporary files and folders of
+ * {@link replaceFile} and the YAML build in the bin directory, and the staging folders
+ * (`bin.tmp-*`) of earlier versions of this script. Called with the lock held, so no build is using them.
+ * @param {string} versionDir
+ */
+function removeLeftovers(versionDir) {
+  const binDir = path.join(versionDir, "bin");
+  for (const entry of fs.readdirSync(versionDir)) {
+    if (entry.startsWith("bin.tmp-"))
+      fs.rmSync(path.join(versionDir, entry), { recursive: true, force: true });
+  }
+  if (!fs.existsSync(binDir)) return;
+  for (const entry of fs.readdirSync(binDir)) {
+    if (entry.startsWith(".") && entry.includes(".tmp-")) {
+      fs.rmSync(path.join(binDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/** How many progress steps each part reports. */
+const STEPS = { cli: 2, host: 1, yaml: 2 };
+
+/**
+ * @typedef {object} BuildContext
+ * @property {string} go            the go command
+ * @property {string} binDir
+ * @property {string} wrapperDir
+ * @property {string} yamlDir
+ * @property {string} version       the CLI's, e.g. "3.274.1"
+ * @property {string} yamlVersion   Pulumi YAML's, e.g. "1.25.0"
+ * @property {boolean} progress
+ * @property {() => {step?: number, steps?: number}} next  numbers the next progress step
+ */
+
+/**
+ * Builds `pulumi` and checks that it answers `pulumi version` before it replaces the old one.
+ * @param {BuildContext} c
+ */
+function buildCli(c) {
+  const listed = runGo(c.go, ["list", "-deps", CLI_PACKAGE], {
+    cwd: c.wrapperDir,
+    label: "resolving the CLI's packages (downloading Go modules not cached yet)",
+    ...c.next(),
+    unit: "modules downloaded",
+    count: "downloads",
+    progress: c.progress,
+  });
+  replaceFile(path.join(c.binDir, "pulumi"), (tmp) => {
+    runGo(
+      c.go,
+      ["build", "-v", "-trimpath", "-ldflags", `-X ${VERSION_VAR}=v${c.version}`, "-o", tmp, CLI_PACKAGE],
+      {
+        cwd: c.wrapperDir,
+        label: "compiling the Pulumi CLI",
+        ...c.next(),
+        unit: "packages",
+        total: listed.lines || undefined,
+        count: "packages",
+        progress: c.progress,
+      },
+    );
+    const built = pulumiVersion(tmp);
+    if (built !== c.version) {
+      throw new Error(`the freshly built pulumi reports version ${built ?? "(none)"}, expected ${c.version}`);
+    }
+  });
+}
+
+/**
+ * Builds the Node.js language host and writes the dynamic provider shim.
+ * @param {BuildContext} c
+ */
+function buildHost(c) {
+  replaceFile(path.join(c.binDir, "pulumi-language-nodejs"), (tmp) =>
+    runGo(
+      c.go,
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags",
+        `-X ${VERSION_VAR}=v${c.version}`,
+        "-o",
+        tmp,
+        LANGUAGE_HOST_PACKAGE,
+      ],
+      {
+        cwd: c.wrapperDir,
+        label: "compiling the Node.js language host (pulumi-language-nodejs)",
+        ...c.next(),
+        unit: "packages",
+        count: "packages",
+        progress: c.progress,
+      },
+    ),
+  );
+  replaceFile(path.join(c.binDir, "pulumi-resource-pulumi-nodejs"), (tmp) =>
+    fs.writeFileSync(tmp, shimScript(), { mode: 0o755 }),
+  );
+}
+
+/**
+ * Builds Pulumi YAML's language host and its launcher with one `go build` into a temporary folder
+ * in the bin directory, then renames the host into place before the launcher that starts it.
+ * @param {BuildContext} c
+ */
+function buildYaml(c) {
+  const packages = [YAML_HOST_PACKAGE, YAML_LAUNCHER_PACKAGE];
+  const listed = runGo(c.go, ["list", "-deps", ...packages], {
+    cwd: c.yamlDir,
+    label: "resolving the YAML language host's packages (downloading Go modules not cached yet)",
+    ...c.next(),
+    unit: "modules downloaded",
+    count: "downloads",
+    progress: c.progress,
+  });
+  const tmp = fs.mkdtempSync(path.join(c.binDir, ".yaml.tmp-"));
+  try {
+    runGo(
+      c.go,
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags",
+        `-X ${YAML_VERSION_VAR}=v${c.yamlVersion}`,
+        "-o",
+        `${tmp}${path.sep}`,
+        ...packages,
+      ],
+      {
+        cwd: c.yamlDir,
+        label: `compiling Pulumi YAML's language host v${c.yamlVersion} and its launcher`,
+        ...c.next(),
+        unit: "packages",
+        total: listed.lines || undefined,
+        count: "packages",
+        progress: c.progress,
+      },
+    );
+    // go names each executable after the last element of its package path.
+    fs.renameSync(
+      path.join(tmp, "pulumi-language-yaml"),
+      path.join(c.binDir, "pulumi-language-yaml-upstream"),
+    );
+    fs.renameSync(path.join(tmp, "language-yaml"), path.join(c.binDir, "pulumi-language-yaml"));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const BUILDERS = { cli: buildCli, host: buildHost, yaml: buildYaml };
+
+/**
+ * Ensures a Pulumi CLI with the Node.js and YAML language hosts and the dynamic provider plugin is
+ * available. Synchronous; throws an Error (with go's output) when a build fails.
+ * `toolsDir`, `wrapperDir` and `yamlDir` default to this repository's (`.tools/pulumi`,
+ * `scripts/pulumi-cli`, `scripts/pulumi-yaml`).
  * A build always reports its progress on stderr (each step, packages compiled of the total, elapsed
  * time, the final duration), even with `quiet`; `progress: false` silences it (tests).
  * @param {{quiet?: boolean, ignorePath?: boolean, log?: (msg: string) => void, toolsDir?: string,
- *   wrapperDir?: string, progress?: boolean}} [options]
- * @returns {{binDir: string, pulumi: string, version: string, source: "path" | "cached" | "built" | "host-rebuilt"}}
+ *   wrapperDir?: string, yamlDir?: string, progress?: boolean}} [options]
+ * @returns {{binDir: string, pulumi: string, version: string, source: "path" | "cached" | "built",
+ *   built: Part[]}} `built`: the parts this call built
  */
 function ensurePulumi(options = {}) {
   const quiet = !!options.quiet;
@@ -443,6 +672,7 @@ function ensurePulumi(options = {}) {
   const progress = options.progress !== false;
   const say = progress ? log : info;
   const wrapperDir = options.wrapperDir || WRAPPER_DIR;
+  const yamlDir = options.yamlDir || YAML_DIR;
 
   if (!options.ignorePath) {
     const ambient = fromPath();
@@ -453,133 +683,82 @@ function ensurePulumi(options = {}) {
   }
 
   const version = pinnedVersion(wrapperDir);
+  const yamlVersion = pinnedYamlVersion(yamlDir);
   const versionDir = path.join(options.toolsDir || TOOLS_DIR, `v${version}`);
   const binDir = path.join(versionDir, "bin");
   const pulumi = path.join(binDir, "pulumi");
-  const hashes = inputsHashes(wrapperDir);
+  const hashes = inputsHashes(wrapperDir, yamlDir);
 
-  if (planFor(versionDir, hashes) === "none") {
+  if (planFor(versionDir, hashes).length === 0) {
     info(`using cached pulumi v${version} in ${binDir}`);
-    return { binDir, pulumi, version, source: "cached" };
+    return { binDir, pulumi, version, source: "cached", built: [] };
   }
 
-  fs.mkdirSync(versionDir, { recursive: true });
+  fs.mkdirSync(binDir, { recursive: true, mode: 0o755 });
   const release = acquireLock(versionDir, say);
   try {
     // Another process may have built it while this one waited for the lock.
     const plan = planFor(versionDir, hashes);
-    if (plan === "none") {
+    if (plan.length === 0) {
       info(`using pulumi v${version} in ${binDir}, built by another process`);
-      return { binDir, pulumi, version, source: "cached" };
+      return { binDir, pulumi, version, source: "cached", built: [] };
     }
-    const go = findGo();
-    const ldflags = `-X ${VERSION_VAR}=v${version}`;
+    removeLeftovers(versionDir);
+    const steps = plan.reduce((n, part) => n + STEPS[part], 0);
+    let step = 0;
+    /** @type {BuildContext} */
+    const context = {
+      go: findGo(),
+      binDir,
+      wrapperDir,
+      yamlDir,
+      version,
+      yamlVersion,
+      progress,
+      next: () => (steps > 1 ? { step: ++step, steps } : {}),
+    };
+    const where = path.relative(process.cwd(), binDir) || binDir;
+    const goVersion = childProcess
+      .execFileSync(context.go, ["env", "GOVERSION"], { encoding: "utf8" })
+      .trim();
     const started = Date.now();
-    const goVersion = () => childProcess.execFileSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).trim();
-
-    if (plan === "host") {
-      info("the language host's sources changed: rebuilding pulumi-language-nodejs only");
-      replaceFile(path.join(binDir, "pulumi-language-nodejs"), (tmp) =>
-        runGo(go, ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, LANGUAGE_HOST_PACKAGE], {
-          cwd: wrapperDir,
-          label: "compiling the Node.js language host (pulumi-language-nodejs)",
-          unit: "packages",
-          count: "packages",
-          progress,
-        }),
-      );
-      replaceFile(path.join(binDir, "pulumi-resource-pulumi-nodejs"), (tmp) =>
-        fs.writeFileSync(tmp, shimScript(), { mode: 0o755 }),
-      );
-      const previous = JSON.parse(fs.readFileSync(path.join(versionDir, STAMP_FILE), "utf8"));
-      writeStamp(versionDir, {
-        ...previous,
-        hostHash: hashes.host,
-        hostBuiltAt: new Date().toISOString(),
-        hostBuildSeconds: Math.round((Date.now() - started) / 1000),
-      });
-      say(`rebuilt pulumi-language-nodejs in ${formatDuration(Date.now() - started)}`);
-      return { binDir, pulumi, version, source: "host-rebuilt" };
-    }
-
-    const staging = fs.mkdtempSync(path.join(versionDir, "bin.tmp-"));
-    fs.chmodSync(staging, 0o755);
-    try {
-      say(
-        `no Pulumi CLI ${options.ignorePath ? "wanted from PATH" : `>= ${MIN_PATH_VERSION} on PATH`}: building ` +
-          `pulumi v${version} from its Go sources into ${path.relative(process.cwd(), binDir) || binDir}. ` +
-          "This happens once; the first time it downloads the Go modules and compiles about 1,700 " +
-          "packages (4-5 minutes on 2 cores), later builds take seconds.",
-      );
-      const listed = runGo(go, ["list", "-deps", CLI_PACKAGE], {
-        cwd: wrapperDir,
-        label: "resolving the CLI's packages (downloading Go modules not cached yet)",
-        step: 1,
-        steps: 3,
-        unit: "modules downloaded",
-        count: "downloads",
-        progress,
-      });
-      runGo(
-        go,
-        ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", path.join(staging, "pulumi"), CLI_PACKAGE],
-        {
-          cwd: wrapperDir,
-          label: "compiling the Pulumi CLI",
-          step: 2,
-          steps: 3,
-          unit: "packages",
-          total: listed.lines || undefined,
-          count: "packages",
-          progress,
-        },
-      );
-      runGo(
-        go,
-        [
-          "build",
-          "-v",
-          "-trimpath",
-          "-ldflags",
-          ldflags,
-          "-o",
-          path.join(staging, "pulumi-language-nodejs"),
-          LANGUAGE_HOST_PACKAGE,
-        ],
-        {
-          cwd: wrapperDir,
-          label: "compiling the Node.js language host",
-          step: 3,
-          steps: 3,
-          unit: "packages",
-          count: "packages",
-          progress,
-        },
-      );
-      fs.writeFileSync(path.join(staging, "pulumi-resource-pulumi-nodejs"), shimScript(), { mode: 0o755 });
-
-      const built = pulumiVersion(path.join(staging, "pulumi"));
-      if (built !== version) {
-        throw new Error(`the freshly built pulumi reports version ${built ?? "(none)"}, expected ${version}`);
+    for (const part of plan) {
+      if (part === "cli") {
+        say(
+          `no Pulumi CLI ${options.ignorePath ? "wanted from PATH" : `>= ${MIN_PATH_VERSION} on PATH`}: building ` +
+            `pulumi v${version} from its Go sources into ${where}. ` +
+            "This happens once; the first time it downloads the Go modules and compiles about 1,700 " +
+            "packages (4-5 minutes on 2 cores), later builds take seconds.",
+        );
+      } else if (part === "host" && !plan.includes("cli")) {
+        info("the Node.js language host's sources changed: rebuilding pulumi-language-nodejs");
+      } else if (part === "yaml") {
+        say(
+          `building Pulumi YAML's language host v${yamlVersion} (${YAML_MODULE}) into ${where}. ` +
+            "The first time it downloads about 55 Go modules and compiles up to 670 packages (about " +
+            "380 after the CLI's build: 1-2 minutes on 2 cores), later builds take seconds.",
+        );
       }
-
-      fs.rmSync(path.join(versionDir, STAMP_FILE), { force: true });
-      fs.rmSync(binDir, { recursive: true, force: true });
-      fs.renameSync(staging, binDir);
-      const buildSeconds = Math.round((Date.now() - started) / 1000);
-      writeStamp(versionDir, {
+      const partStarted = Date.now();
+      BUILDERS[part](context);
+      updateStamp(versionDir, {
         version,
-        cliHash: hashes.cli,
-        hostHash: hashes.host,
-        go: goVersion(),
-        builtAt: new Date().toISOString(),
-        buildSeconds,
+        ...(part === "yaml" ? { yamlVersion } : {}),
+        go: goVersion,
+        [`${part}Hash`]: hashes[part],
+        [`${part}BuiltAt`]: new Date().toISOString(),
+        [`${part}BuildSeconds`]: Math.round((Date.now() - partStarted) / 1000),
       });
-      say(`built pulumi v${version} in ${formatDuration(Date.now() - started)} into ${binDir}`);
-      return { binDir, pulumi, version, source: "built" };
-    } finally {
-      fs.rmSync(staging, { recursive: true, force: true });
     }
+    const names = {
+      cli: `pulumi v${version}`,
+      host: "pulumi-language-nodejs",
+      yaml: `pulumi-language-yaml v${yamlVersion}`,
+    };
+    say(
+      `built ${plan.map((p) => names[p]).join(", ")} in ${formatDuration(Date.now() - started)} into ${binDir}`,
+    );
+    return { binDir, pulumi, version, source: "built", built: plan };
   } finally {
     release();
   }
@@ -612,6 +791,7 @@ function main(argv) {
 module.exports = {
   ensurePulumi,
   pinnedVersion,
+  pinnedYamlVersion,
   parseVersion,
   compareVersions,
   findOnPath,

@@ -19,12 +19,23 @@ export interface ProcessInfo {
 }
 
 /** What a process of a deployment is, from its command line. */
-export type ProcessKind = "cli" | "language-host" | "program" | "dynamic-provider" | "launcher" | "other";
+export type ProcessKind =
+  | "cli"
+  | "language-host"
+  | "yaml-launcher"
+  | "yaml-host"
+  | "program"
+  | "dynamic-provider"
+  | "launcher"
+  | "other";
 
 /** The kind of a process started by the CLI. */
 export function kindOf(p: ProcessInfo): ProcessKind {
   const c = p.cmdline;
   if (/pulumi-language-nodejs/.test(c)) return "language-host";
+  // Pulumi YAML: upstream's host, and the launcher the engine starts (scripts/pulumi-yaml/language-yaml).
+  if (/pulumi-language-yaml-upstream/.test(c)) return "yaml-host";
+  if (/pulumi-language-yaml( |$)/.test(c)) return "yaml-launcher";
   if (/@pulumi[\\/]pulumi[\\/]cmd[\\/]run\b/.test(c)) return "program";
   if (/@pulumi[\\/]pulumi[\\/]cmd[\\/]dynamic-provider/.test(c)) return "dynamic-provider";
   if (/pulumi-resource-/.test(c)) return "launcher";
