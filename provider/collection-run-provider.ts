@@ -51,6 +51,7 @@ import {
   type Operation,
   userErrorFor,
 } from "./messages";
+import { closestName } from "./near-miss";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "./results";
 
 /** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
@@ -61,6 +62,33 @@ export const RUN_FINGERPRINT_KEY = "sp-run";
 
 /** Properties whose change starts a new run (a replacement). */
 export const RUN_REPLACE_PROPERTIES = ["collectionId", "triggers", "callbackUrl"] as const;
+
+/** The `CollectionRun` properties a user declares. */
+export const KNOWN_RUN_PROPERTIES = [
+  "collectionId",
+  "triggers",
+  "wait",
+  "timeoutSeconds",
+  "callbackUrl",
+  "failOn",
+] as const;
+
+/** The inputs the SDK adds (the URN, the stack's scope) and the dynamic-provider host's `__provider`. */
+export const INTERNAL_RUN_INPUTS = ["__urn", "__scope", "__provider"] as const;
+
+/** The outputs of a `CollectionRun` that are not inputs: set by the provider, never declared. */
+export const RUN_OUTPUT_NAMES = [
+  "runId",
+  "status",
+  "totalRequests",
+  "successRequests",
+  "failedRequests",
+  "timeoutRequests",
+  "jobIds",
+  "callbackStatus",
+  "createdAt",
+  "reattached",
+] as const;
 
 /** The declared inputs, as check returns them. */
 export interface CollectionRunInputs {
@@ -475,6 +503,13 @@ export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
   const inputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(news)) if (v !== undefined && k !== "__provider") inputs[k] = v;
   if (typeof news.__provider === "string") inputs.__provider = news.__provider;
+  // The SDK passes on every key of the arguments, however they were built (a variable, a spread,
+  // parsed JSON), so that a misspelled one fails here instead of being dropped.
+  for (const [k, v] of Object.entries(news)) {
+    if (v === undefined || (KNOWN_RUN_PROPERTIES as readonly string[]).includes(k)) continue;
+    if ((INTERNAL_RUN_INPUTS as readonly string[]).includes(k)) continue;
+    fail(k, unknownRunPropertyReason(k));
+  }
 
   if (!isUnknown(news.collectionId) && (typeof news.collectionId !== "string" || news.collectionId === "")) {
     fail("collectionId", "collectionId must be the id of a collection (a non-empty string)");
@@ -515,6 +550,21 @@ export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
     }
   }
   return { inputs, failures };
+}
+
+/**
+ * The reason `check` gives for a property a `CollectionRun` does not have: the likely intended one
+ * (`trigger` → `triggers`, `timeout_seconds` → `timeoutSeconds`), an output passed as an input, or
+ * the list of properties.
+ */
+export function unknownRunPropertyReason(key: string): string {
+  const property = closestName(key, KNOWN_RUN_PROPERTIES);
+  if (property !== undefined) return `is not a CollectionRun property; did you mean ${property}?`;
+  const output = closestName(key, RUN_OUTPUT_NAMES);
+  if (output !== undefined) {
+    return `is an output of CollectionRun (${output}, reported by the API), not an input: remove it`;
+  }
+  return `is not a CollectionRun property (they are: ${KNOWN_RUN_PROPERTIES.join(", ")})`;
 }
 
 /** The fingerprint of this resource's runs: URN, stack scope, collection and triggers. */

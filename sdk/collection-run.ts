@@ -95,6 +95,9 @@ export class CollectionRun extends pulumi.CustomResource {
    */
   constructor(name: string, args: CollectionRunArgs, opts?: pulumi.CustomResourceOptions) {
     const props: pulumi.Inputs = {
+      // Keys a CollectionRun does not have are passed on, however `args` was built (a variable, a
+      // spread, JSON): `check` rejects each at preview, naming the likely intended property.
+      ...unknownArgs(args),
       collectionId: args.collectionId,
       triggers: args.triggers,
       wait: args.wait,
@@ -114,9 +117,48 @@ export class CollectionRun extends pulumi.CustomResource {
       callbackStatus: undefined,
       createdAt: undefined,
       reattached: undefined,
+      ...outputArgs(args),
     };
     super(COLLECTION_RUN_TYPE, name, props, opts);
   }
+}
+
+/** The arguments a CollectionRun declares. */
+const DECLARED_ARGS = new Set([
+  "collectionId",
+  "triggers",
+  "wait",
+  "timeoutSeconds",
+  "callbackUrl",
+  "failOn",
+]);
+/** Output names: placeholders the constructor sets, unless the args carry them (then `check` rejects them). */
+const OUTPUT_NAMES = new Set([
+  "runId",
+  "status",
+  "totalRequests",
+  "successRequests",
+  "failedRequests",
+  "timeoutRequests",
+  "jobIds",
+  "callbackStatus",
+  "createdAt",
+  "reattached",
+]);
+
+/** The keys of `args` a CollectionRun does not declare (internal `__` keys cannot be overridden). */
+function unknownArgs(args: CollectionRunArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) {
+    if (!DECLARED_ARGS.has(k) && !OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function outputArgs(args: CollectionRunArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) if (OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  return out;
 }
 
 /** The URN as a plain promise: no dependency on the parent (see `Collection`'s note on components). */
