@@ -430,7 +430,7 @@ export class CollectionRunProvider {
     const outs = outputsFrom(inputs, current, createdAt, reattached);
     const message =
       `run ${run.run_id} of collection ${inputs.collectionId} did not end within timeoutSeconds (${inputs.timeoutSeconds} s): ` +
-      `${outs.successRequests ?? 0}+${outs.failedRequests ?? 0}+${outs.timeoutRequests ?? 0} of ${outs.totalRequests ?? "?"} requests done. ` +
+      `${progressOf(outs)}. ` +
       "It keeps running (the API cannot cancel a run); `pulumi up` again waits for this same run";
     throw new ResourceInitError(message, run.run_id, { ...outs }, [message]);
   }
@@ -642,6 +642,23 @@ export function pickOwnRun(
     return pool.find((r) => r.callback_url === expected && eligible(r));
   }
   return pool.find((r) => !(r.callback_url ?? "").includes(`#${RUN_FINGERPRINT_KEY}=`) && eligible(r));
+}
+
+/**
+ * The run's counters in words, e.g. `3 succeeded, 0 failed, 0 timed out of 12 requests` (a counter
+ * the API did not report is `?`).
+ */
+export function progressOf(
+  outs: Pick<
+    CollectionRunOutputs,
+    "successRequests" | "failedRequests" | "timeoutRequests" | "totalRequests"
+  >,
+): string {
+  const n = (v: number | null) => (v === null ? "?" : String(v));
+  return (
+    `${n(outs.successRequests)} succeeded, ${n(outs.failedRequests)} failed, ${n(outs.timeoutRequests)} timed out ` +
+    `of ${n(outs.totalRequests)} requests`
+  );
 }
 
 function throwIfFailed(outs: CollectionRunOutputs): void {

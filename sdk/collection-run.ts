@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isoTime } from "../provider/state-wire";
 import { stackScope } from "./stack-scope";
 
 /** The type token. Never change it: existing state would be orphaned. */
@@ -79,12 +80,20 @@ export class CollectionRun extends pulumi.CustomResource {
   declare readonly timeoutRequests: pulumi.Output<number | null>;
   /** One id per job (empty when the API does not list them). */
   declare readonly jobIds: pulumi.Output<string[]>;
-  /** The run's webhook as the API reports it (the declared one, or the collection's); `null` without one. */
-  declare readonly callbackUrl: pulumi.Output<string | null>;
+  /**
+   * The run's webhook as the API reports it (the declared one, or the collection's); `undefined`
+   * without one, as an unset URL is everywhere in this package.
+   */
+  declare readonly callbackUrl: pulumi.Output<string | undefined>;
   /** Webhook delivery: `pending`, `sent`, `failed` (emulator), another value as given, or `null` without a webhook. */
   declare readonly callbackStatus: pulumi.Output<string | null>;
-  /** Epoch seconds: the API's `created_at` when it reported one, else the provider's clock when the run was started. */
-  declare readonly createdAt: pulumi.Output<number | null>;
+  /**
+   * When the run was created, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`): the API's `created_at`
+   * when a response carried it (only the runs list's items do, API notes §4.2), else the provider's
+   * clock when it started the run; `null` when neither is known. The state keeps epoch seconds, as
+   * every earlier release wrote it; the value is converted here.
+   */
+  declare readonly createdAt: pulumi.Output<string | null>;
   /** True when the resource found its run again instead of starting it (lost answer, interrupted deployment, timeout). */
   declare readonly reattached: pulumi.Output<boolean>;
 
@@ -120,6 +129,11 @@ export class CollectionRun extends pulumi.CustomResource {
       ...outputArgs(args),
     };
     super(COLLECTION_RUN_TYPE, name, props, opts);
+    // The outputs of a run the deployment leaves unchanged come straight from the state, so the
+    // public vocabulary is applied here: an ISO time and an `undefined` URL, whatever was stored.
+    const stored = { createdAt: this.createdAt as pulumi.Output<unknown>, callbackUrl: this.callbackUrl };
+    this.createdAt = stored.createdAt.apply(isoTime);
+    this.callbackUrl = stored.callbackUrl.apply((url) => url ?? undefined);
   }
 }
 

@@ -112,7 +112,7 @@ suite("e2e: CollectionRun (jobs of 300 ms)", 300, (h) => {
         reattached: false,
       },
     );
-    assert.equal(typeof run.createdAt, "number");
+    assert.match(String(run.createdAt), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.equal(runPosts().length, 1);
 
     mark = h.emu.requests().length;

@@ -7,6 +7,7 @@ import {
   checkCollectionRun,
   type OwnRunContext,
   pickOwnRun,
+  progressOf,
   RUN_FINGERPRINT_KEY,
 } from "../../../provider/collection-run-provider";
 import { closeTestClients, startTestEmulator, TEST_KEY, testClient } from "../../helpers/emulator";
@@ -238,6 +239,8 @@ describe("CollectionRunProvider (against the emulator)", () => {
           new RegExp(`run ${e.id} of collection ${cid} did not end within timeoutSeconds`),
         );
         assert.match(e.message, /keeps running/);
+        // Each counter says what it is (it was `0+0+0 of 1 requests done`).
+        assert.match(e.message, /: 0 succeeded, 0 failed, 0 timed out of 1 requests\. /);
         state = e.properties;
         return true;
       });
@@ -353,6 +356,19 @@ describe("checkCollectionRun: properties a CollectionRun does not have (pure, no
         unset: undefined,
       }).failures,
       [],
+    );
+  });
+});
+
+describe("progressOf: the counters of a run in words (pure)", () => {
+  it("names each counter, and says ? for one the API did not report", () => {
+    assert.equal(
+      progressOf({ successRequests: 3, failedRequests: 0, timeoutRequests: 0, totalRequests: 12 }),
+      "3 succeeded, 0 failed, 0 timed out of 12 requests",
+    );
+    assert.equal(
+      progressOf({ successRequests: 1, failedRequests: 2, timeoutRequests: null, totalRequests: null }),
+      "1 succeeded, 2 failed, ? timed out of ? requests",
     );
   });
 });
