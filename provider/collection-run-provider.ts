@@ -162,7 +162,7 @@ export class CollectionRunProvider {
   readonly #options: CollectionRunProviderOptions;
   readonly #api: ConfiguredClient;
   /** The run each resource had, by URN, as diff or delete showed it: a create for that URN replaces it. */
-  readonly #replaced = new Map<string, string>();
+  readonly #replaced = new Map<string, { runId: string; collectionId: unknown }>();
   /** URNs this process checked with old inputs: a create for one is a replacement, even without a diff. */
   readonly #existing = new Set<string>();
   /** Which resource (URN) each run this process saw in a state, or started, belongs to. */
@@ -210,7 +210,7 @@ export class CollectionRunProvider {
     news: Record<string, unknown>,
   ): Promise<CollectionDiff> {
     // The only call that shows the old state (its run) before a replacement's create.
-    if (typeof news.__urn === "string" && id !== "") this.#remember(news.__urn, id);
+    if (typeof news.__urn === "string" && id !== "") this.#remember(news.__urn, id, olds.collectionId);
     const declared: Record<string, unknown> = { ...olds, callbackUrl: olds.declaredCallbackUrl ?? undefined };
     const replaces = RUN_REPLACE_PROPERTIES.filter((k) => !sameJson(declared[k], news[k]));
     const updates = (["wait", "timeoutSeconds", "failOn"] as const).filter(
@@ -241,10 +241,14 @@ export class CollectionRunProvider {
     const inputs = toInputs(props);
     const client = this.#getClient();
     const runsPath = path`/v1/async/collections/${inputs.collectionId}/runs`;
+    const old = this.#replaced.get(inputs.__urn);
+    // A run of another collection cannot be confused with the replaced one: a replacement that
+    // changes `collectionId` looks for its run as a first create does.
+    const moved = old !== undefined && old.collectionId !== inputs.collectionId;
     const own: OwnRunContext = {
       fingerprint: runFingerprint(inputs),
-      replacedRunId: this.#replaced.get(inputs.__urn),
-      replacing: this.#existing.has(inputs.__urn),
+      replacedRunId: moved ? undefined : old?.runId,
+      replacing: !moved && this.#existing.has(inputs.__urn),
       claimed: this.#claimedByOthers(inputs.__urn),
     };
     const replacing = own.replacing || own.replacedRunId !== undefined;
@@ -374,7 +378,7 @@ export class CollectionRunProvider {
       // `pulumi up --replace` re-attached the replacement to this same run: it stays in the stack.
       if (this.#kept.get(state.__urn) === id) return;
       // A delete-before-replace: the create that follows replaces this run.
-      this.#remember(state.__urn, id);
+      this.#remember(state.__urn, id, state.collectionId);
     }
     await this.#warn(
       `run ${id} of collection ${state.collectionId} was removed from the stack; the API cannot delete or cancel a run, ` +
@@ -464,8 +468,8 @@ export class CollectionRunProvider {
   }
 
   /** `runId` is the run the resource `urn` has in the state. */
-  #remember(urn: string, runId: string): void {
-    this.#replaced.set(urn, runId);
+  #remember(urn: string, runId: string, collectionId: unknown): void {
+    this.#replaced.set(urn, { runId, collectionId });
     this.#claimed.set(runId, urn);
   }
 

@@ -56,7 +56,9 @@ export interface CollectionRunArgs {
  *
  * The API has no idempotency for runs, so the run POST is never resent blind: after a lost answer, a
  * killed deployment or a wait timeout, the resource re-attaches to its own run in progress
- * (`reattached: true`); the README explains how its runs are told apart from others'. Refresh is one
+ * (`reattached: true`), while a replacement starts exactly one new run, even when the old one is
+ * still in progress (except `pulumi up --replace`, which re-attaches to a run in progress: change
+ * `triggers` instead); the README explains how its runs are told apart from others'. Refresh is one
  * GET of the run. Destroying it makes no call (the API can neither delete nor cancel a run) and warns.
  * Preview makes no API call.
  * @example

@@ -262,16 +262,21 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
     await replacedByOneRun("nightly", ["--replace", urnOf("nightly")]);
   });
 
-  for (const deleteBeforeReplace of [false, true]) {
-    it(`a replacement killed after its run POST was committed${deleteBeforeReplace ? " (deleteBeforeReplace)" : ""}: the rerun re-attaches to that run`, async () => {
-      const options = { deleteBeforeReplace };
-      program({ nightly: { triggers: 1, wait: "none", options } });
+  for (const { what, options, collection } of [
+    { what: "triggers", options: { deleteBeforeReplace: false }, collection: "tours" },
+    { what: "triggers, deleteBeforeReplace", options: { deleteBeforeReplace: true }, collection: "tours" },
+    { what: "collectionId", options: { deleteBeforeReplace: false }, collection: "other" },
+  ]) {
+    it(`a replacement (${what}) killed after its run POST was committed: the rerun re-attaches to that run`, async () => {
+      const collections = ["tours", "other"];
+      program({ nightly: { triggers: 1, wait: "none", options } }, collections);
       await up();
       const old = await run("nightly");
-      program({ nightly: { triggers: 2, wait: "none", options } });
+      const changed = collection === "tours" ? { triggers: 2 } : { triggers: 1, collection };
+      program({ nightly: { ...changed, wait: "none", options } }, collections);
       await killDuring("POST", "/v1/async/collections/*/run");
       assert.equal(runPosts(), 2);
-      const [started] = await apiRuns();
+      const [started] = await apiRuns(collection);
       assert.ok(started && started.run_id !== old.runId);
 
       const { posts, result } = await up();
@@ -279,7 +284,7 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
       const now = await run("nightly");
       assert.equal(now.runId, started.run_id);
       assert.equal(now.reattached, true);
-      assert.equal((await apiRuns()).length, 2);
+      assert.equal((await apiRuns("tours")).length + (await apiRuns("other")).length, 2);
       assert.deepEqual(changesOf(await stack.preview()), {});
     });
   }

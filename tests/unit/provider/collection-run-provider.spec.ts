@@ -542,6 +542,13 @@ describe("CollectionRunProvider: a replacement starts its own run (the engine's 
     const again = await replace(process(), rerun, declared(cid, "c", { triggers: 3 }));
     assert.equal(posts() - mark, 1);
     assert.equal(again.outs.reattached, false);
+    // A replacement onto another collection, killed after its POST: the rerun finds that run there.
+    const other = await collection();
+    const startedThere = (await client.runs.create(other)).data.run_id;
+    const moved = await replace(process(), again, declared(other, "c", { triggers: 3 }));
+    assert.equal(posts() - mark, 2);
+    assert.equal(moved.id, startedThere);
+    assert.equal(moved.outs.reattached, true);
   });
 
   it("deleteBeforeReplace, and pulumi up --replace with it: the delete shows the old run, one POST", async () => {
