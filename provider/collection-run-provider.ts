@@ -23,7 +23,8 @@
  * *inputs* anyway, which hold no run id; only `diff` (and the delete that precedes a
  * delete-before-replace) sees the old state. So this process remembers, per URN, the run each diff or
  * delete showed it, and a create for that URN is a replacement: it takes only a run listed before the
- * replaced one (started after it; the list is newest first). A replacement the engine forces without
+ * replaced one (started after it; the list is newest first), or, onto another collection, a run
+ * created after it by the API's clock. A replacement the engine forces without
  * asking diff (`replacementTrigger`, `replaceWith`, `deletedWith`) is known only from a check with
  * old inputs: it re-attaches to nothing. `pulumi up --replace` reaches the provider exactly like the
  * rerun of an interrupted first create (a check without olds, no diff): it re-attaches to the run in
@@ -242,23 +243,30 @@ export class CollectionRunProvider {
     const client = this.#getClient();
     const runsPath = path`/v1/async/collections/${inputs.collectionId}/runs`;
     const old = this.#replaced.get(inputs.__urn);
-    // A run of another collection cannot be confused with the replaced one: a replacement that
-    // changes `collectionId` looks for its run as a first create does.
-    const moved = old !== undefined && old.collectionId !== inputs.collectionId;
     const own: OwnRunContext = {
       fingerprint: runFingerprint(inputs),
-      replacedRunId: moved ? undefined : old?.runId,
-      replacing: !moved && this.#existing.has(inputs.__urn),
+      replacedRunId: old?.runId,
+      replacing: old !== undefined || this.#existing.has(inputs.__urn),
       claimed: this.#claimedByOthers(inputs.__urn),
     };
-    const replacing = own.replacing || own.replacedRunId !== undefined;
+    if (
+      old !== undefined &&
+      typeof old.collectionId === "string" &&
+      old.collectionId !== inputs.collectionId
+    ) {
+      // A replacement onto another collection: the replaced run is not in this collection's list, so
+      // its creation time (in the API's clock, from its own collection's list) is the bound instead.
+      own.replacedRunId = undefined;
+      own.createdAfter = await this.#createdAt(old.collectionId, old.runId);
+    }
+    const replacing = own.replacing === true;
     // A replacement looks at every run: the replaced run's place in the list tells which started after it.
     const lookup = () =>
       client.request("GET", runsPath, RunList, replacing ? {} : { query: { status_filter: "in_progress" } });
 
     // A killed deployment: this resource's run may be in progress already. A replacement whose old
     // run is unknown cannot tell it apart from the one it replaces, and takes none (no call).
-    if (!replacing || own.replacedRunId !== undefined) {
+    if (!replacing || own.replacedRunId !== undefined || own.createdAfter !== undefined) {
       const mine = pickOwnRun((await lookup()).data.items, inputs, own);
       if (mine) {
         if (!replacing) this.#kept.set(inputs.__urn, mine.run_id);
@@ -467,6 +475,21 @@ export class CollectionRunProvider {
     return this.#api.get();
   }
 
+  /** The API's creation time of a run (epoch seconds) from its collection's runs list; undefined when unknown. */
+  async #createdAt(collectionId: string, runId: string): Promise<number | undefined> {
+    try {
+      const { data } = await this.#getClient().request(
+        "GET",
+        path`/v1/async/collections/${collectionId}/runs`,
+        RunList,
+      );
+      return data.items.find((r) => r.run_id === runId)?.created_at ?? undefined;
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
   /** `runId` is the run the resource `urn` has in the state. */
   #remember(urn: string, runId: string, collectionId: unknown): void {
     this.#replaced.set(urn, { runId, collectionId });
@@ -607,6 +630,12 @@ export interface OwnRunContext {
    * `replacedRunId` (the engine forced the replacement without a diff) no run is taken.
    */
   replacing?: boolean | undefined;
+  /**
+   * Epoch seconds in the API's clock: only runs created after then can be this resource's (a
+   * replacement onto another collection, bounded by the replaced run's creation). Used instead of
+   * `replacedRunId`, which must then be unset.
+   */
+  createdAfter?: number | undefined;
   /** Runs other resources hold: never taken. */
   claimed?: ReadonlySet<string> | undefined;
   /**
@@ -633,6 +662,9 @@ export function pickOwnRun(
     const at = runs.findIndex((r) => r.run_id === own.replacedRunId);
     if (at < 0 && own.since === undefined) return undefined;
     if (at >= 0) pool = runs.slice(0, at);
+  } else if (own.createdAfter !== undefined) {
+    const after = own.createdAfter;
+    pool = runs.filter((r) => r.created_at != null && r.created_at > after);
   } else if (own.replacing && own.since === undefined) {
     return undefined;
   }

@@ -38,7 +38,7 @@ interface RunSpec {
   wait?: "none" | "completed";
   timeoutSeconds?: number;
   callbackUrl?: string;
-  options?: { deleteBeforeReplace?: boolean };
+  options?: { deleteBeforeReplace?: boolean; replacementTrigger?: string };
 }
 
 interface RunOutput {
@@ -91,11 +91,16 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
     return (await testClient(emu).client.runs.list(id)).data.items;
   }
 
-  /** `pulumi up`, and the run POSTs it made. */
-  async function up(extra: string[] = []): Promise<{ posts: number; result: CliResult }> {
+  /** `pulumi up`, the run POSTs it made, and every API call (method and path, ids as `*`). */
+  async function up(extra: string[] = []): Promise<{ posts: number; calls: string[]; result: CliResult }> {
     const before = runPosts();
+    const mark = emu.requests().length;
     const result = await stack.up(extra);
-    return { posts: runPosts() - before, result };
+    const calls = emu
+      .requests()
+      .slice(mark)
+      .map((r) => `${r.method} ${r.path.replace(/collections\/[^/]+/, "collections/*")}`);
+    return { posts: runPosts() - before, calls, result };
   }
 
   /** One `up` that must replace `name` by exactly one new run, and the new run's outputs. */
@@ -103,14 +108,21 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
     name: string,
     extra: string[] = [],
     collection = "tours",
+    lookups = 1,
   ): Promise<RunOutput> {
     // After a failed up (a wait timeout) the stack has no outputs: the old run is the API's newest.
     const old =
       ((await outputs())[name] as RunOutput | undefined)?.runId ?? (await apiRuns(collection))[0]?.run_id;
     assert.ok(old);
-    const { posts, result } = await up(extra);
+    const { posts, calls, result } = await up(extra);
     const now = await run(name);
     assert.equal(posts, 1, `run POSTs of the replacement of ${name}:\n${result.stdout}`);
+    // A look at the runs (is a run of an interrupted attempt there?), then the run's start; a
+    // replacement onto another collection also reads the old collection's runs.
+    assert.deepEqual(calls, [
+      ...Array(lookups).fill("GET /v1/async/collections/*/runs"),
+      "POST /v1/async/collections/*/run",
+    ]);
     assert.notEqual(now.runId, old, "the outputs kept the old run");
     assert.equal(now.reattached, false);
     assert.doesNotMatch(result.stdout, /re-attached/);
@@ -183,14 +195,21 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
     // collectionId (another collection), then callbackUrl added, changed and removed.
     program({ nightly: { triggers: 3, wait: "none", collection: "other" } }, ["tours", "other"]);
     const moved = await run("nightly");
-    const { posts } = await up();
+    const { posts, calls } = await up();
     assert.equal(posts, 1);
+    // The new collection's create, the old and the new collection's runs, the run's start.
+    assert.deepEqual(calls, [
+      "POST /v1/async/collections",
+      "GET /v1/async/collections/*/runs",
+      "GET /v1/async/collections/*/runs",
+      "POST /v1/async/collections/*/run",
+    ]);
     const onOther = await run("nightly");
     assert.notEqual(onOther.runId, moved.runId);
     assert.equal((await apiRuns("other"))[0]?.run_id, onOther.runId);
 
     program({ nightly: { triggers: 3, wait: "none" } }, ["tours", "other"]);
-    await replacedByOneRun("nightly");
+    await replacedByOneRun("nightly", [], "tours", 2);
     program({ nightly: { triggers: 3, wait: "none", callbackUrl: HOOK } }, ["tours", "other"]);
     assert.equal((await replacedByOneRun("nightly")).callbackUrl, HOOK);
     program({ nightly: { triggers: 3, wait: "none", callbackUrl: `${HOOK}2` } }, ["tours", "other"]);
@@ -229,8 +248,19 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
       },
       ["tours", "other"],
     );
-    const { posts, result } = await up();
+    const { posts, calls, result } = await up();
     assert.equal(posts, 3, result.stdout);
+    assert.deepEqual(
+      calls.sort(),
+      [
+        "GET /v1/async/collections/*/runs",
+        "GET /v1/async/collections/*/runs",
+        "GET /v1/async/collections/*/runs",
+        "POST /v1/async/collections/*/run",
+        "POST /v1/async/collections/*/run",
+        "POST /v1/async/collections/*/run",
+      ].sort(),
+    );
     const after = await outputs();
     const ids = ["a", "b", "c"].map((n) => (after[n] as RunOutput).runId);
     assert.equal(new Set(ids).size, 3);
@@ -240,14 +270,27 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
     }
   });
 
+  it("replacementTrigger: the engine replaces without a diff; one new run, no lookup, while the old one runs", async () => {
+    program({ nightly: { triggers: 1, wait: "none", options: { replacementTrigger: "a" } } });
+    await up();
+    const old = await run("nightly");
+    program({ nightly: { triggers: 1, wait: "none", options: { replacementTrigger: "b" } } });
+    const { calls } = await up();
+    assert.deepEqual(calls, ["POST /v1/async/collections/*/run"]);
+    const now = await run("nightly");
+    assert.notEqual(now.runId, old.runId);
+    assert.equal(now.reattached, false);
+  });
+
   it("pulumi up --replace: a new run once the old one ended, and with deleteBeforeReplace; re-attaches while it runs (documented)", async () => {
     program({ nightly: { triggers: 1, wait: "none" } });
     await up();
     const first = await run("nightly");
 
     // Indistinguishable from the rerun of an interrupted first create: re-attaches, and says so.
-    const { posts, result } = await up(["--replace", urnOf("nightly")]);
+    const { posts, calls, result } = await up(["--replace", urnOf("nightly")]);
     assert.equal(posts, 0);
+    assert.deepEqual(calls, ["GET /v1/async/collections/*/runs"]);
     const same = await run("nightly");
     assert.equal(same.runId, first.runId);
     assert.equal(same.reattached, true);
@@ -279,8 +322,10 @@ describe("e2e: CollectionRun replacements start exactly one run (jobs of 1 h, em
       const [started] = await apiRuns(collection);
       assert.ok(started && started.run_id !== old.runId);
 
-      const { posts, result } = await up();
+      const { posts, calls, result } = await up();
       assert.equal(posts, 0, result.stdout);
+      // The runs it looks in (and, for a changed collectionId, the old collection's).
+      assert.deepEqual(calls, Array(collection === "tours" ? 1 : 2).fill("GET /v1/async/collections/*/runs"));
       const now = await run("nightly");
       assert.equal(now.runId, started.run_id);
       assert.equal(now.reattached, true);

@@ -411,6 +411,14 @@ describe("pickOwnRun: which run a create takes as its own (pure)", () => {
     assert.equal(pick([run("r2", { created_at: 80 })], { replacedRunId: "r1", since: 90 }), undefined);
   });
 
+  it("a replacement onto another collection takes only a run created after the replaced one", () => {
+    const runs = [run("new", { created_at: 200 }), run("older", { created_at: 100 }), run("unknown")];
+    assert.equal(pick(runs, { replacing: true, createdAfter: 150 }), "new");
+    assert.equal(pick(runs, { replacing: true, createdAfter: 250 }), undefined);
+    assert.equal(pick(runs.slice(1), { replacing: true, createdAfter: 50 }), "older");
+    assert.equal(pick([run("unknown")], { replacing: true, createdAfter: 50 }), undefined);
+  });
+
   it("a replacement without a known old run (no diff) takes none, unless bounded in time", () => {
     assert.equal(pick([run("r1")], { replacing: true }), undefined);
     assert.equal(pick([run("r2", { created_at: 100 })], { replacing: true, since: 90 }), "r2");
@@ -514,6 +522,8 @@ describe("CollectionRunProvider: a replacement starts its own run (the engine's 
       declared(other, "b", { triggers: 1, callbackUrl: "http://127.0.0.1:9/h" }),
       declared(other, "b", { triggers: 1, callbackUrl: "http://127.0.0.1:9/h2" }),
       declared(other, "b", { triggers: 1 }),
+      // Back to the first collection, where this resource's first run is still in progress.
+      declared(cid, "b", { triggers: 1 }),
     ]) {
       const mark = posts();
       const replaced = await replace(p, state, next);
