@@ -15,8 +15,20 @@
  * resource's fingerprint in its fragment (`#sp-run=<16 hex>`, a digest of the URN, the stack's scope,
  * the collection and `triggers`). A fragment is never sent in an HTTP request, so the receiver is
  * called at the URL as declared. Without a `callbackUrl` the API gives nothing to tell runs apart: the
- * newest in-progress run without any fingerprint, and not the run this resource replaces, is taken
- * as this resource's (documented in the README).
+ * newest in-progress run without any fingerprint is taken as this resource's (documented in the
+ * README), never one another resource of the deployment holds.
+ *
+ * A replacement must start its own run, yet the rerun of an interrupted replacement must find the
+ * run it started. The engine checks a replacement again without olds, and `check`'s olds are the old
+ * *inputs* anyway, which hold no run id; only `diff` (and the delete that precedes a
+ * delete-before-replace) sees the old state. So this process remembers, per URN, the run each diff or
+ * delete showed it, and a create for that URN is a replacement: it takes only a run listed before the
+ * replaced one (started after it; the list is newest first), or, onto another collection, a run
+ * created after it by the API's clock. A replacement the engine forces without
+ * asking diff (`replacementTrigger`, `replaceWith`, `deletedWith`) is known only from a check with
+ * old inputs: it re-attaches to nothing. `pulumi up --replace` reaches the provider exactly like the
+ * rerun of an interrupted first create (a check without olds, no diff): it re-attaches to the run in
+ * progress, as that rerun must, and says how to start a new one.
  */
 
 import { createHash } from "node:crypto";
@@ -40,6 +52,7 @@ import {
   type Operation,
   userErrorFor,
 } from "./messages";
+import { closestName } from "./near-miss";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "./results";
 
 /** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
@@ -50,6 +63,33 @@ export const RUN_FINGERPRINT_KEY = "sp-run";
 
 /** Properties whose change starts a new run (a replacement). */
 export const RUN_REPLACE_PROPERTIES = ["collectionId", "triggers", "callbackUrl"] as const;
+
+/** The `CollectionRun` properties a user declares. */
+export const KNOWN_RUN_PROPERTIES = [
+  "collectionId",
+  "triggers",
+  "wait",
+  "timeoutSeconds",
+  "callbackUrl",
+  "failOn",
+] as const;
+
+/** The inputs the SDK adds (the URN, the stack's scope) and the dynamic-provider host's `__provider`. */
+export const INTERNAL_RUN_INPUTS = ["__urn", "__scope", "__provider"] as const;
+
+/** The outputs of a `CollectionRun` that are not inputs: set by the provider, never declared. */
+export const RUN_OUTPUT_NAMES = [
+  "runId",
+  "status",
+  "totalRequests",
+  "successRequests",
+  "failedRequests",
+  "timeoutRequests",
+  "jobIds",
+  "callbackStatus",
+  "createdAt",
+  "reattached",
+] as const;
 
 /** The declared inputs, as check returns them. */
 export interface CollectionRunInputs {
@@ -122,8 +162,14 @@ export interface CollectionRunProviderOptions {
 export class CollectionRunProvider {
   readonly #options: CollectionRunProviderOptions;
   readonly #api: ConfiguredClient;
-  /** Runs of resources this process checked with old state, by URN: a replacement must not re-attach to them. */
-  readonly #previousRuns = new Map<string, string>();
+  /** The run each resource had, by URN, as diff or delete showed it: a create for that URN replaces it. */
+  readonly #replaced = new Map<string, { runId: string; collectionId: unknown }>();
+  /** URNs this process checked with old inputs: a create for one is a replacement, even without a diff. */
+  readonly #existing = new Set<string>();
+  /** Which resource (URN) each run this process saw in a state, or started, belongs to. */
+  readonly #claimed = new Map<string, string>();
+  /** Runs a create re-attached to without a replacement in sight, by URN (`pulumi up --replace` keeps its run). */
+  readonly #kept = new Map<string, string>();
 
   constructor(options: CollectionRunProviderOptions = {}) {
     this.#options = options;
@@ -146,14 +192,12 @@ export class CollectionRunProvider {
   }
 
   /**
-   * Validates the inputs with {@link checkCollectionRun} (no API call) and remembers the run this
-   * resource had, which a replacement must not re-attach to. Throws when the provider has no API key.
+   * Validates the inputs with {@link checkCollectionRun} (no API call) and remembers that the
+   * resource exists when `olds` (its old inputs) are given. Throws when the provider has no API key.
    */
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     this.#api.assertSettings();
-    if (typeof news.__urn === "string" && typeof olds.runId === "string") {
-      this.#previousRuns.set(news.__urn, olds.runId);
-    }
+    if (typeof news.__urn === "string" && Object.keys(olds).length > 0) this.#existing.add(news.__urn);
     return checkCollectionRun(news);
   }
 
@@ -162,10 +206,12 @@ export class CollectionRunProvider {
    * `wait`, `timeoutSeconds` or `failOn` is an update.
    */
   async diff(
-    _id: string,
+    id: string,
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<CollectionDiff> {
+    // The only call that shows the old state (its run) before a replacement's create.
+    if (typeof news.__urn === "string" && id !== "") this.#remember(news.__urn, id, olds.collectionId);
     const declared: Record<string, unknown> = { ...olds, callbackUrl: olds.declaredCallbackUrl ?? undefined };
     const replaces = RUN_REPLACE_PROPERTIES.filter((k) => !sameJson(declared[k], news[k]));
     const updates = (["wait", "timeoutSeconds", "failOn"] as const).filter(
@@ -186,29 +232,58 @@ export class CollectionRunProvider {
    * `failOn: "any-failed"`, when jobs failed or timed out; an API error when a call fails.
    */
   async create(props: Record<string, unknown>): Promise<CreateResult<CollectionRunOutputs>> {
-    return this.#run("create", props.__urn, () => this.#create(props));
+    return withProvider(
+      props,
+      this.#run("create", props.__urn, () => this.#create(props)),
+    );
   }
 
   async #create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionRunOutputs }> {
     const inputs = toInputs(props);
     const client = this.#getClient();
-    const fingerprint = runFingerprint(inputs);
     const runsPath = path`/v1/async/collections/${inputs.collectionId}/runs`;
-    const exclude = this.#previousRuns.get(inputs.__urn);
+    const old = this.#replaced.get(inputs.__urn);
+    const own: OwnRunContext = {
+      fingerprint: runFingerprint(inputs),
+      replacedRunId: old?.runId,
+      replacing: old !== undefined || this.#existing.has(inputs.__urn),
+      claimed: this.#claimedByOthers(inputs.__urn),
+    };
+    if (
+      old !== undefined &&
+      typeof old.collectionId === "string" &&
+      old.collectionId !== inputs.collectionId
+    ) {
+      // A replacement onto another collection: the replaced run is not in this collection's list, so
+      // its creation time (in the API's clock, from its own collection's list) is the bound instead.
+      own.replacedRunId = undefined;
+      own.createdAfter = await this.#createdAt(old.collectionId, old.runId);
+    }
+    const replacing = own.replacing === true;
+    // A replacement looks at every run: the replaced run's place in the list tells which started after it.
+    const lookup = () =>
+      client.request("GET", runsPath, RunList, replacing ? {} : { query: { status_filter: "in_progress" } });
 
-    // A killed deployment or a timed-out wait: this resource's run may be in progress already.
-    const live = await client.request("GET", runsPath, RunList, { query: { status_filter: "in_progress" } });
-    const mine = pickOwnRun(live.data.items, inputs, fingerprint, exclude, undefined);
-    if (mine) {
-      await this.#warn(
-        `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to this resource's run in progress instead of starting another`,
-      );
-      return this.#finish(inputs, mine, mine.created_at ?? null, true);
+    // A killed deployment: this resource's run may be in progress already. A replacement whose old
+    // run is unknown cannot tell it apart from the one it replaces, and takes none (no call).
+    if (!replacing || own.replacedRunId !== undefined || own.createdAfter !== undefined) {
+      const mine = pickOwnRun((await lookup()).data.items, inputs, own);
+      if (mine) {
+        if (!replacing) this.#kept.set(inputs.__urn, mine.run_id);
+        await this.#warn(
+          replacing
+            ? `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to the run an interrupted replacement of this resource started, instead of starting another`
+            : `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to this resource's run in progress instead of starting another ` +
+                "(an interrupted deployment started it; `pulumi up --replace` reaches the provider exactly like that rerun, " +
+                "so to start a new run, change `triggers`)",
+        );
+        return this.#finish(inputs, mine, mine.created_at ?? null, true);
+      }
     }
 
     const body =
       inputs.callbackUrl !== undefined
-        ? { callback_url: withFingerprint(inputs.callbackUrl, fingerprint) }
+        ? { callback_url: withFingerprint(inputs.callbackUrl, own.fingerprint) }
         : undefined;
     const startedSec = Date.now() / 1000;
     const maxAttempts = client.retryOptions.maxRetries + 1;
@@ -232,14 +307,11 @@ export class CollectionRunProvider {
         lastError = e;
       }
       const since = startedSec - 5; // unknown clock skew between us and the API
-      const inProgress = await client.request("GET", runsPath, RunList, {
-        query: { status_filter: "in_progress" },
-      });
-      let found = pickOwnRun(inProgress.data.items, inputs, fingerprint, exclude, since);
-      if (!found) {
+      let found = pickOwnRun((await lookup()).data.items, inputs, { ...own, since });
+      if (!found && !replacing) {
         // A tiny collection may have finished already.
         const all = await client.request("GET", runsPath, RunList);
-        found = pickOwnRun(all.data.items, inputs, fingerprint, exclude, since);
+        found = pickOwnRun(all.data.items, inputs, { ...own, since });
       }
       if (found) {
         await this.#warn(
@@ -282,7 +354,10 @@ export class CollectionRunProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<UpdateResult<CollectionRunOutputs>> {
-    return this.#run("update", news.__urn, () => this.#update(id, olds, news));
+    return withProvider(
+      news,
+      this.#run("update", news.__urn, () => this.#update(id, olds, news)),
+    );
   }
 
   async #update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -307,6 +382,12 @@ export class CollectionRunProvider {
 
   async #delete(id: string, props: Record<string, unknown>): Promise<void> {
     const state = props as unknown as CollectionRunOutputs;
+    if (typeof state.__urn === "string" && state.__urn !== "") {
+      // `pulumi up --replace` re-attached the replacement to this same run: it stays in the stack.
+      if (this.#kept.get(state.__urn) === id) return;
+      // A delete-before-replace: the create that follows replaces this run.
+      this.#remember(state.__urn, id, state.collectionId);
+    }
     await this.#warn(
       `run ${id} of collection ${state.collectionId} was removed from the stack; the API cannot delete or cancel a run, ` +
         `so it ${state.status === "in_progress" ? "may still be running" : "stays in the collection's run history"}`,
@@ -321,6 +402,7 @@ export class CollectionRunProvider {
     reattached: boolean,
   ): Promise<{ id: string; outs: CollectionRunOutputs }> {
     let run = started;
+    this.#claimed.set(run.run_id, inputs.__urn);
     if (inputs.wait === "completed" && run.status === "in_progress") {
       run = await this.#waitForEnd(inputs, run, createdAt, reattached);
     }
@@ -360,7 +442,7 @@ export class CollectionRunProvider {
     const outs = outputsFrom(inputs, current, createdAt, reattached);
     const message =
       `run ${run.run_id} of collection ${inputs.collectionId} did not end within timeoutSeconds (${inputs.timeoutSeconds} s): ` +
-      `${outs.successRequests ?? 0}+${outs.failedRequests ?? 0}+${outs.timeoutRequests ?? 0} of ${outs.totalRequests ?? "?"} requests done. ` +
+      `${progressOf(outs)}. ` +
       "It keeps running (the API cannot cancel a run); `pulumi up` again waits for this same run";
     throw new ResourceInitError(message, run.run_id, { ...outs }, [message]);
   }
@@ -392,9 +474,54 @@ export class CollectionRunProvider {
   #getClient(): ScrapingProsClient {
     return this.#api.get();
   }
+
+  /** The API's creation time of a run (epoch seconds) from its collection's runs list; undefined when unknown. */
+  async #createdAt(collectionId: string, runId: string): Promise<number | undefined> {
+    try {
+      const { data } = await this.#getClient().request(
+        "GET",
+        path`/v1/async/collections/${collectionId}/runs`,
+        RunList,
+      );
+      return data.items.find((r) => r.run_id === runId)?.created_at ?? undefined;
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  /** `runId` is the run the resource `urn` has in the state. */
+  #remember(urn: string, runId: string, collectionId: unknown): void {
+    this.#replaced.set(urn, { runId, collectionId });
+    this.#claimed.set(runId, urn);
+  }
+
+  /** The runs other resources than `urn` hold (in the state, or started by this process). */
+  #claimedByOthers(urn: string): Set<string> {
+    const out = new Set<string>();
+    for (const [runId, owner] of this.#claimed) if (owner !== urn) out.add(runId);
+    return out;
+  }
 }
 
 const isUnknown = (v: unknown): boolean => v === UNKNOWN;
+
+/**
+ * `result`, with the serialized provider added to the state of a {@link ResourceInitError}. The
+ * dynamic-provider host adds `__provider` to the outputs of a create or update that succeeds, not
+ * to an init error's: a run recorded after a wait timeout or a `failOn` failure could then never be
+ * deleted or replaced (the host fails with `code must be a string`, having no provider to load).
+ */
+async function withProvider<T>(props: Record<string, unknown>, result: Promise<T>): Promise<T> {
+  try {
+    return await result;
+  } catch (e) {
+    if (e instanceof ResourceInitError && typeof props.__provider === "string") {
+      e.properties.__provider ??= props.__provider;
+    }
+    throw e;
+  }
+}
 
 /** Validates and normalizes the inputs (defaults applied). Pure, no API call. */
 export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
@@ -403,6 +530,13 @@ export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
   const inputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(news)) if (v !== undefined && k !== "__provider") inputs[k] = v;
   if (typeof news.__provider === "string") inputs.__provider = news.__provider;
+  // The SDK passes on every key of the arguments, however they were built (a variable, a spread,
+  // parsed JSON), so that a misspelled one fails here instead of being dropped.
+  for (const [k, v] of Object.entries(news)) {
+    if (v === undefined || (KNOWN_RUN_PROPERTIES as readonly string[]).includes(k)) continue;
+    if ((INTERNAL_RUN_INPUTS as readonly string[]).includes(k)) continue;
+    fail(k, unknownRunPropertyReason(k));
+  }
 
   if (!isUnknown(news.collectionId) && (typeof news.collectionId !== "string" || news.collectionId === "")) {
     fail("collectionId", "collectionId must be the id of a collection (a non-empty string)");
@@ -445,6 +579,21 @@ export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
   return { inputs, failures };
 }
 
+/**
+ * The reason `check` gives for a property a `CollectionRun` does not have: the likely intended one
+ * (`trigger` → `triggers`, `timeout_seconds` → `timeoutSeconds`), an output passed as an input, or
+ * the list of properties.
+ */
+export function unknownRunPropertyReason(key: string): string {
+  const property = closestName(key, KNOWN_RUN_PROPERTIES);
+  if (property !== undefined) return `is not a CollectionRun property; did you mean ${property}?`;
+  const output = closestName(key, RUN_OUTPUT_NAMES);
+  if (output !== undefined) {
+    return `is an output of CollectionRun (${output}, reported by the API), not an input: remove it`;
+  }
+  return `is not a CollectionRun property (they are: ${KNOWN_RUN_PROPERTIES.join(", ")})`;
+}
+
 /** The fingerprint of this resource's runs: URN, stack scope, collection and triggers. */
 export function runFingerprint(
   inputs: Pick<CollectionRunInputs, "__urn" | "__scope" | "collectionId" | "triggers">,
@@ -466,30 +615,85 @@ export function withoutFingerprint(url: string | null | undefined): string | nul
   return at < 0 ? url : url.slice(0, at);
 }
 
+/** What a create knows when it looks for its own run among a collection's runs. */
+export interface OwnRunContext {
+  /** This resource's fingerprint ({@link runFingerprint}), matched with a `callbackUrl`. */
+  fingerprint: string;
+  /**
+   * The run of the resource this create replaces, as the engine's diff (or the delete of a
+   * delete-before-replace) showed it: only a run listed before it, so started after it, can be the
+   * one an interrupted replacement started. When it is not in the list, none is taken.
+   */
+  replacedRunId?: string | undefined;
+  /**
+   * True when this create replaces a resource (the engine checked it with old inputs). Without
+   * `replacedRunId` (the engine forced the replacement without a diff) no run is taken.
+   */
+  replacing?: boolean | undefined;
+  /**
+   * Epoch seconds in the API's clock: only runs created after then can be this resource's (a
+   * replacement onto another collection, bounded by the replaced run's creation). Used instead of
+   * `replacedRunId`, which must then be unset.
+   */
+  createdAfter?: number | undefined;
+  /** Runs other resources hold: never taken. */
+  claimed?: ReadonlySet<string> | undefined;
+  /**
+   * Epoch seconds: only runs created since then are taken, in any status (the lookup after a start
+   * that got no answer, which bounds the runs in time instead of by the replaced one).
+   */
+  since?: number | undefined;
+}
+
 /**
- * This resource's run among `runs` (newest first, as the API lists them): with a callbackUrl, the
- * one whose `callback_url` carries the fingerprint; without, the newest one carrying no fingerprint
- * at all, other than `exclude` (the run of the resource being replaced). `since` (epoch seconds)
- * further restricts to runs created since then.
+ * This resource's run among `runs` (newest first, as the API lists them), or undefined when it has
+ * none and must start one: with a callbackUrl, the one whose `callback_url` carries the fingerprint;
+ * without, the newest one carrying no fingerprint at all. Only runs in progress are taken, unless
+ * `since` is given; never a run another resource holds, nor the replaced run or one older than it.
+ * Pure.
  */
 export function pickOwnRun(
   runs: Run[],
-  inputs: CollectionRunInputs,
-  fingerprint: string,
-  exclude: string | undefined,
-  since: number | undefined,
+  inputs: Pick<CollectionRunInputs, "callbackUrl">,
+  own: OwnRunContext,
 ): Run | undefined {
-  const recent = (r: Run) => since === undefined || r.created_at == null || r.created_at >= since;
-  if (inputs.callbackUrl !== undefined) {
-    const expected = withFingerprint(inputs.callbackUrl, fingerprint);
-    return runs.find((r) => r.callback_url === expected && recent(r));
+  let pool = runs;
+  if (own.replacedRunId !== undefined) {
+    const at = runs.findIndex((r) => r.run_id === own.replacedRunId);
+    if (at < 0 && own.since === undefined) return undefined;
+    if (at >= 0) pool = runs.slice(0, at);
+  } else if (own.createdAfter !== undefined) {
+    const after = own.createdAfter;
+    pool = runs.filter((r) => r.created_at != null && r.created_at > after);
+  } else if (own.replacing && own.since === undefined) {
+    return undefined;
   }
-  return runs.find(
-    (r) =>
-      r.run_id !== exclude &&
-      !(r.callback_url ?? "").includes(`#${RUN_FINGERPRINT_KEY}=`) &&
-      recent(r) &&
-      (since !== undefined || r.status === "in_progress"),
+  const since = own.since;
+  const eligible = (r: Run) =>
+    !own.claimed?.has(r.run_id) &&
+    r.run_id !== own.replacedRunId &&
+    (since === undefined ? r.status === "in_progress" : r.created_at == null || r.created_at >= since);
+  if (inputs.callbackUrl !== undefined) {
+    const expected = withFingerprint(inputs.callbackUrl, own.fingerprint);
+    return pool.find((r) => r.callback_url === expected && eligible(r));
+  }
+  return pool.find((r) => !(r.callback_url ?? "").includes(`#${RUN_FINGERPRINT_KEY}=`) && eligible(r));
+}
+
+/**
+ * The run's counters in words, e.g. `3 succeeded, 0 failed, 0 timed out of 12 requests` (a counter
+ * the API did not report is `?`).
+ */
+export function progressOf(
+  outs: Pick<
+    CollectionRunOutputs,
+    "successRequests" | "failedRequests" | "timeoutRequests" | "totalRequests"
+  >,
+): string {
+  const n = (v: number | null) => (v === null ? "?" : String(v));
+  return (
+    `${n(outs.successRequests)} succeeded, ${n(outs.failedRequests)} failed, ${n(outs.timeoutRequests)} timed out ` +
+    `of ${n(outs.totalRequests)} requests`
   );
 }
 

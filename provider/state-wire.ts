@@ -16,6 +16,20 @@ const HIDDEN: Readonly<Record<string, string>> = {
 /** Timestamps: epoch seconds inside, ISO 8601 in the state. */
 const TIMES = ["createdAt", "updatedAt"] as const;
 
+/**
+ * A timestamp as the public API gives it: ISO 8601 UTC (`2026-11-30T16:57:13.442Z`) from epoch
+ * seconds (the API's unit, and the state's for a CollectionRun) or from an ISO string; `null` for
+ * anything else (absent, `null`, not a time).
+ */
+export function isoTime(value: unknown): string | null {
+  if (typeof value === "number" && Number.isFinite(value)) return new Date(value * 1000).toISOString();
+  if (typeof value === "string") {
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  }
+  return null;
+}
+
 /** The properties as the engine stores and shows them. */
 export function toEngine(props: object): Record<string, unknown> {
   const out: Record<string, unknown> = { ...props };

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isoTime } from "../provider/state-wire";
 import { stackScope } from "./stack-scope";
 
 /** The type token. Never change it: existing state would be orphaned. */
@@ -55,7 +56,9 @@ export interface CollectionRunArgs {
  *
  * The API has no idempotency for runs, so the run POST is never resent blind: after a lost answer, a
  * killed deployment or a wait timeout, the resource re-attaches to its own run in progress
- * (`reattached: true`); the README explains how its runs are told apart from others'. Refresh is one
+ * (`reattached: true`), while a replacement starts exactly one new run, even when the old one is
+ * still in progress (except `pulumi up --replace`, which re-attaches to a run in progress: change
+ * `triggers` instead); the README explains how its runs are told apart from others'. Refresh is one
  * GET of the run. Destroying it makes no call (the API can neither delete nor cancel a run) and warns.
  * Preview makes no API call.
  * @example
@@ -79,12 +82,20 @@ export class CollectionRun extends pulumi.CustomResource {
   declare readonly timeoutRequests: pulumi.Output<number | null>;
   /** One id per job (empty when the API does not list them). */
   declare readonly jobIds: pulumi.Output<string[]>;
-  /** The run's webhook as the API reports it (the declared one, or the collection's); `null` without one. */
-  declare readonly callbackUrl: pulumi.Output<string | null>;
+  /**
+   * The run's webhook as the API reports it (the declared one, or the collection's); `undefined`
+   * without one, as an unset URL is everywhere in this package.
+   */
+  declare readonly callbackUrl: pulumi.Output<string | undefined>;
   /** Webhook delivery: `pending`, `sent`, `failed` (emulator), another value as given, or `null` without a webhook. */
   declare readonly callbackStatus: pulumi.Output<string | null>;
-  /** Epoch seconds: the API's `created_at` when it reported one, else the provider's clock when the run was started. */
-  declare readonly createdAt: pulumi.Output<number | null>;
+  /**
+   * When the run was created, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`): the API's `created_at`
+   * when a response carried it (only the runs list's items do, API notes §4.2), else the provider's
+   * clock when it started the run; `null` when neither is known. The state keeps epoch seconds, as
+   * every earlier release wrote it; the value is converted here.
+   */
+  declare readonly createdAt: pulumi.Output<string | null>;
   /** True when the resource found its run again instead of starting it (lost answer, interrupted deployment, timeout). */
   declare readonly reattached: pulumi.Output<boolean>;
 
@@ -95,6 +106,9 @@ export class CollectionRun extends pulumi.CustomResource {
    */
   constructor(name: string, args: CollectionRunArgs, opts?: pulumi.CustomResourceOptions) {
     const props: pulumi.Inputs = {
+      // Keys a CollectionRun does not have are passed on, however `args` was built (a variable, a
+      // spread, JSON): `check` rejects each at preview, naming the likely intended property.
+      ...unknownArgs(args),
       collectionId: args.collectionId,
       triggers: args.triggers,
       wait: args.wait,
@@ -114,9 +128,53 @@ export class CollectionRun extends pulumi.CustomResource {
       callbackStatus: undefined,
       createdAt: undefined,
       reattached: undefined,
+      ...outputArgs(args),
     };
     super(COLLECTION_RUN_TYPE, name, props, opts);
+    // The outputs of a run the deployment leaves unchanged come straight from the state, so the
+    // public vocabulary is applied here: an ISO time and an `undefined` URL, whatever was stored.
+    const stored = { createdAt: this.createdAt as pulumi.Output<unknown>, callbackUrl: this.callbackUrl };
+    this.createdAt = stored.createdAt.apply(isoTime);
+    this.callbackUrl = stored.callbackUrl.apply((url) => url ?? undefined);
   }
+}
+
+/** The arguments a CollectionRun declares. */
+const DECLARED_ARGS = new Set([
+  "collectionId",
+  "triggers",
+  "wait",
+  "timeoutSeconds",
+  "callbackUrl",
+  "failOn",
+]);
+/** Output names: placeholders the constructor sets, unless the args carry them (then `check` rejects them). */
+const OUTPUT_NAMES = new Set([
+  "runId",
+  "status",
+  "totalRequests",
+  "successRequests",
+  "failedRequests",
+  "timeoutRequests",
+  "jobIds",
+  "callbackStatus",
+  "createdAt",
+  "reattached",
+]);
+
+/** The keys of `args` a CollectionRun does not declare (internal `__` keys cannot be overridden). */
+function unknownArgs(args: CollectionRunArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) {
+    if (!DECLARED_ARGS.has(k) && !OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function outputArgs(args: CollectionRunArgs): pulumi.Inputs {
+  const out: pulumi.Inputs = {};
+  for (const [k, v] of Object.entries(args ?? {})) if (OUTPUT_NAMES.has(k) && v !== undefined) out[k] = v;
+  return out;
 }
 
 /** The URN as a plain promise: no dependency on the parent (see `Collection`'s note on components). */

@@ -31,6 +31,31 @@ export interface ScrapeRequestArgs {
   [key: string]: unknown;
 }
 
+/**
+ * One scrape request as the collection holds it: the fields of {@link ScrapeRequestArgs} with plain
+ * values. Fields this package does not know are kept as they were declared.
+ */
+export interface ScrapeRequest {
+  /** Absolute http(s) URL to scrape. */
+  url: string;
+  /** Your own id for this request (at most 255 characters), echoed in job listings and results. */
+  custom_id?: string;
+  /** Render the page in a browser. */
+  browser?: boolean;
+  /** Take a screenshot. */
+  screenshot?: boolean;
+  /** Proxy selection, e.g. `"any"`. */
+  use_proxy?: string;
+  /** Browser actions, e.g. `{ type: "wait-for-timeout", time: 5000 }` (milliseconds). */
+  actions?: {
+    /** The action, e.g. `"wait-for-timeout"`, `"click"`; its other fields depend on it. */
+    type: string;
+    [key: string]: unknown;
+  }[];
+  /** Any other per-request parameter of the API. */
+  [key: string]: unknown;
+}
+
 /** A URL the API refused when it saved the collection. */
 export interface BlockedUrlOutput {
   /** Position in the submitted `requests` list. */
@@ -115,8 +140,8 @@ export class Collection extends pulumi.CustomResource {
   /** The collection's name in ScrapingPros (the given or the derived one). */
   declare readonly name: pulumi.Output<string>;
   /** The requests as last applied. */
-  declare readonly requests: pulumi.Output<Record<string, unknown>[]>;
-  /** The webhook URL, when set. */
+  declare readonly requests: pulumi.Output<ScrapeRequest[]>;
+  /** The webhook URL; `undefined` when not set (an unset URL is `undefined` everywhere in this package). */
   declare readonly callbackUrl: pulumi.Output<string | undefined>;
   /** Creation time, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`), as the API reports it (known after adoption or a refresh). */
   declare readonly createdAt: pulumi.Output<string | null>;

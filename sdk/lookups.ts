@@ -17,17 +17,24 @@ import { ScrapingProsClient } from "../provider/client/client";
 import { NotFoundError } from "../provider/client/errors";
 import type { CollectionSummary, Run } from "../provider/client/schemas";
 import { type ConfigSource, MISSING_KEY_MESSAGE, resolveSettings } from "../provider/config";
+import { isoTime } from "../provider/state-wire";
 
-/** A collection as the API reports it (API notes §2.2–§2.3). Requests and `callback_url` are not readable. */
+/**
+ * A collection as the API reports it (API notes §2.2–§2.3). Requests and `callback_url` are not
+ * readable. Times are ISO 8601 UTC strings, as on `Collection` and `CollectionRun`.
+ */
 export interface CollectionInfo {
   /** The collection's id. */
   id: string;
   /** Its name. Names are not unique in an account. */
   name: string;
-  /** Creation time in epoch seconds (may have a fraction); `null` for collections older than the field (§7 item 1). */
-  createdAt: number | null;
-  /** Last update time in epoch seconds; `null` when the API does not report it. */
-  updatedAt: number | null;
+  /**
+   * Creation time, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`; the API sends epoch seconds);
+   * `null` for collections older than the field (§7 item 1).
+   */
+  createdAt: string | null;
+  /** Last update time, ISO 8601 UTC; `null` when the API does not report it. */
+  updatedAt: string | null;
 }
 
 /** Arguments of {@link getCollection}. */
@@ -81,10 +88,15 @@ export interface RunInfo {
   timeoutRequests: number | null;
   /** One id per job; empty when the API does not list them. */
   jobIds: string[];
-  /** The webhook of this run, or `null` without one. */
-  callbackUrl: string | null;
+  /** The webhook of this run; `undefined` without one (as an unset URL is everywhere in this package). */
+  callbackUrl: string | undefined;
   /** `pending`, `sent`, `failed` (emulator) or another value as given; `null` without a webhook. */
   callbackStatus: string | null;
+  /**
+   * Creation time, ISO 8601 UTC; `null` when the API does not report it, which the single-run
+   * response is not documented to do (only the runs list's items carry it, API notes §4.2, §4.3).
+   */
+  createdAt: string | null;
 }
 
 /** Thrown when a looked-up collection or run does not exist (the API answered 404). */
@@ -98,7 +110,7 @@ export class LookupNotFoundError extends Error {
 /**
  * Reads one collection: `GET /v1/async/collections/{id}` (one call, also during preview).
  * @throws LookupNotFoundError when no collection has this id; other API errors as the client's errors.
- * @example const c = await getCollection({ id: "c38b0bcf-..." }); // { id, name, createdAt, updatedAt }
+ * @example const c = await getCollection({ id: "c38b0bcf-..." }); // { id, name, createdAt: "2026-…Z", updatedAt }
  */
 export async function getCollection(args: GetCollectionArgs): Promise<CollectionInfo> {
   requireText(args.id, "getCollection: id");
@@ -178,7 +190,7 @@ export function getRunOutput(args: {
   return pulumi.output(args).apply((a) => getRun({ collectionId: a.collectionId, runId: a.runId }));
 }
 
-/** Maps a run of the API to {@link RunInfo}. Shared with the CollectionRun provider's outputs. */
+/** Maps a run of the API to {@link RunInfo}. */
 export function toRunInfo(run: Run, collectionId: string): RunInfo {
   return {
     runId: run.run_id,
@@ -189,13 +201,14 @@ export function toRunInfo(run: Run, collectionId: string): RunInfo {
     failedRequests: run.failed_requests ?? null,
     timeoutRequests: run.timeout_requests ?? null,
     jobIds: run.job_ids ?? [],
-    callbackUrl: run.callback_url ?? null,
+    callbackUrl: run.callback_url ?? undefined,
     callbackStatus: run.callback_status ?? null,
+    createdAt: isoTime(run.created_at),
   };
 }
 
 function toCollectionInfo(c: CollectionSummary): CollectionInfo {
-  return { id: c.id, name: c.name, createdAt: c.created_at ?? null, updatedAt: c.updated_at ?? null };
+  return { id: c.id, name: c.name, createdAt: isoTime(c.created_at), updatedAt: isoTime(c.updated_at) };
 }
 
 function requireText(value: unknown, what: string): void {

@@ -3,8 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
 import { useStack } from "../helpers/e2e";
-import { closeTestClients, testClient } from "../helpers/emulator";
+import { closeTestClients, startTestEmulator, testClient } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
+import { UserProject } from "../helpers/user-project";
 
 // CollectionRun under the real CLI, against the emulator: one collection, the runs of run.json.
 const PROGRAM = `"use strict";
@@ -111,7 +112,7 @@ suite("e2e: CollectionRun (jobs of 300 ms)", 300, (h) => {
         reattached: false,
       },
     );
-    assert.equal(typeof run.createdAt, "number");
+    assert.match(String(run.createdAt), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.equal(runPosts().length, 1);
 
     mark = h.emu.requests().length;
@@ -202,4 +203,81 @@ suite("e2e: CollectionRun (jobs of 1 h, emulator time)", 3_600_000, (h) => {
     assert.equal((await runsOf(collectionId)).length, 1);
     assert.equal(runPosts().length, 1);
   });
+});
+
+describe("e2e: CollectionRun arguments it does not have fail preview, however they were built", () => {
+  let emu: RunningEmulator;
+  let project: UserProject;
+  before(async () => {
+    emu = await startTestEmulator();
+    project = new UserProject();
+    await project.initAgainst(emu);
+  });
+  after(async () => {
+    project?.dispose();
+    await emu?.stop();
+  });
+
+  // TypeScript programs that compile: excess properties are checked in object literals only. The
+  // engine stops a preview at the first resource whose check fails, so one program per shape.
+  const HEAD = `import { Collection, CollectionRun } from "pulumi-scrapingpros";
+const tours = new Collection("tours", { name: "tours", requests: [{ url: "https://example.com/a" }] });
+`;
+  const shapes: { shape: string; source: string; expected: [string, string][] }[] = [
+    {
+      shape: "arguments kept in a variable (the issue's input)",
+      source: `const nightly = {
+  collectionId: tours.id,
+  trigger: "2026-05-01",
+  timeout_seconds: 60,
+  callback_url: "https://hooks.example.com/x",
+};
+new CollectionRun("run", nightly);
+`,
+      expected: [
+        ["trigger", "did you mean triggers\\?"],
+        ["timeout_seconds", "did you mean timeoutSeconds\\?"],
+        ["callback_url", "did you mean callbackUrl\\?"],
+      ],
+    },
+    {
+      shape: "shared defaults spread into the arguments",
+      source: `const defaults = { wait: "none" as const, Triggers: [1], fail_on: "any-failed", WAIT: "none" };
+new CollectionRun("run", { ...defaults, collectionId: tours.id });
+`,
+      expected: [
+        ["Triggers", "did you mean triggers\\?"],
+        ["fail_on", "did you mean failOn\\?"],
+        ["WAIT", "did you mean wait\\?"],
+      ],
+    },
+    {
+      shape: "arguments parsed from JSON, with an output name",
+      source: `const parsed = JSON.parse('{ "timeoutseconds": 5, "collection_id": "elsewhere", "runId": "r-1" }');
+new CollectionRun("run", { ...parsed, collectionId: tours.id });
+`,
+      expected: [
+        ["timeoutseconds", "did you mean timeoutSeconds\\?"],
+        ["collection_id", "did you mean collectionId\\?"],
+        ["runId", "is an output of CollectionRun \\(runId, reported by the API\\), not an input"],
+      ],
+    },
+  ];
+  for (const { shape, source, expected } of shapes) {
+    it(`${shape}: each key fails check with the intended name, at preview, with 0 calls`, async () => {
+      project.writeProgram(HEAD + source);
+      const mark = emu.requests().length;
+      const r = await project.run(["preview"]);
+      assert.notEqual(r.code, 0);
+      const out = r.stdout + r.stderr;
+      for (const [key, reason] of expected) {
+        assert.match(
+          out,
+          new RegExp(`resource 'run': property ${key} .*has a problem: .*${reason}`),
+          `${key}:\n${out}`,
+        );
+      }
+      assert.equal(emu.requests().length, mark, "preview made API calls");
+    });
+  }
 });

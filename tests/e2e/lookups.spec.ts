@@ -64,19 +64,24 @@ describe("e2e: lookups (getCollection, listCollections, getRun)", () => {
     await stack.up();
     const outputs = (await stack.ok(["stack", "output", "--json"])).stdout;
     const o = JSON.parse(outputs) as Record<string, unknown>;
+    // Times as ISO 8601 UTC strings (the API sends epoch seconds), as on Collection and CollectionRun.
+    const iso = (sec: number | null | undefined) => new Date((sec ?? Number.NaN) * 1000).toISOString();
+    const api = (await client.collections.get(theirs.data.id)).data;
     assert.deepEqual(o.theirs, {
       id: theirs.data.id,
       name: "shared-tours",
-      createdAt: (o.theirs as { createdAt: number }).createdAt,
-      updatedAt: (o.theirs as { updatedAt: number }).updatedAt,
+      createdAt: iso(api.created_at),
+      updatedAt: iso(api.updated_at),
     });
-    assert.equal(typeof (o.theirs as { createdAt: unknown }).createdAt, "number");
     assert.deepEqual((o.listed as string[]).sort(), ["shared-hotels", "shared-tours"]);
     const r = o.run as Record<string, unknown>;
     assert.equal(r.runId, run.data.run_id);
     assert.equal(r.status, "completed");
     assert.equal(r.successRequests, 1);
     assert.equal(r.failedRequests, 1);
+    // No webhook: the key is absent (undefined), as on the resources; no created_at in the single-run answer.
+    assert.equal("callbackUrl" in r, false);
+    assert.equal(r.createdAt, null);
     assert.equal(o.ownLookedUp, "own-collection");
     assert.equal(o.direct, "shared-tours");
 

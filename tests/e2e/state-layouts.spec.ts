@@ -91,6 +91,24 @@ describe("e2e: state written by each earlier layout (issue 11)", function () {
         );
         await project.expectNoChanges();
         assert.equal(account(), before, "the account is unchanged");
+
+        const program = fs.readFileSync(path.join(fixture, "program.txt"), "utf8");
+        if (/const run = new CollectionRun\(/.test(program)) {
+          // A run the deployment leaves unchanged keeps its stored outputs (epoch seconds, a null
+          // URL); the program still reads the documented types: an ISO time, an undefined URL.
+          project.writeProgram(
+            `${program}\nexport const runCreatedAt = run.createdAt;\nexport const runCallbackUrl = run.callbackUrl.apply((u) => (u === undefined ? "undefined" : u));\n`,
+          );
+          mark = emu.requests().length;
+          await project.up();
+          assert.deepEqual(apiCallsSince(emu, mark), [], "up called the API");
+          const stored = (await project.resources()).find((r) => r.type.endsWith(":CollectionRun"));
+          assert.equal(typeof stored?.outputs.createdAt, "number", "the state keeps epoch seconds");
+          assert.equal(stored?.outputs.callbackUrl, null);
+          const o = JSON.parse((await project.ok(["stack", "output", "--json"])).stdout);
+          assert.equal(o.runCreatedAt, new Date((stored?.outputs.createdAt as number) * 1000).toISOString());
+          assert.equal(o.runCallbackUrl, "undefined");
+        }
       } finally {
         project.dispose();
         emu.release();

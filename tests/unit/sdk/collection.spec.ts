@@ -7,13 +7,19 @@ import * as pulumi from "@pulumi/pulumi";
 // Program-shape tests: runtime mocks stand in for the engine, so these check only what the
 // program registers. Behaviour under the real engine is in tests/e2e.
 const registered: pulumi.runtime.MockResourceArgs[] = [];
+/** State the engine would hold for a resource, by name (as an earlier release stored it). */
+const storedState: Record<string, Record<string, unknown>> = {};
 pulumi.runtime.setMocks(
   {
     newResource: (args) => {
       registered.push(args);
       return {
         id: `${args.name}-id`,
-        state: { ...args.inputs, requestCount: (args.inputs.requests ?? []).length },
+        state: {
+          ...args.inputs,
+          requestCount: (args.inputs.requests ?? []).length,
+          ...storedState[args.name],
+        },
       };
     },
     call: (args) => args.inputs,
@@ -23,6 +29,7 @@ pulumi.runtime.setMocks(
 );
 
 import { COLLECTION_TYPE, Collection, SERIALIZED_PROVIDER } from "../../../sdk/collection";
+import { COLLECTION_RUN_TYPE, CollectionRun, type CollectionRunArgs } from "../../../sdk/collection-run";
 import { COLLECTION_SET_TYPE, CollectionSet, CollectionSetError } from "../../../sdk/collection-set";
 import { STACK_SCOPE_TYPE } from "../../../sdk/stack-scope";
 import { SHARED_CASES, writeFiles } from "../../helpers/collection-file-cases";
@@ -317,4 +324,63 @@ describe("Collection arguments the resource does not have", () => {
     );
     assert.equal(reg?.inputs.__urn, `urn:pulumi:dev::proj::${COLLECTION_TYPE}::typo`);
   });
+});
+
+describe("CollectionRun arguments the resource does not have", () => {
+  it("reach check however the args were built (a variable, a spread, parsed JSON), and cannot override internals", async () => {
+    const variable = {
+      collectionId: "c1",
+      trigger: "2026-05-01",
+      timeout_seconds: 60,
+      callback_url: "https://h.example/x",
+    };
+    const defaults = { wait: "none" as const, Triggers: [1] };
+    const parsed = JSON.parse(
+      '{ "fail_on": "any-failed", "runId": "r-1", "__urn": "urn:forged", "__scope": "forged" }',
+    );
+    const runs = [
+      new CollectionRun("run-variable", variable),
+      new CollectionRun("run-spread", { ...defaults, collectionId: "c1" }),
+      new CollectionRun("run-json", { ...parsed, collectionId: "c1" } as CollectionRunArgs),
+    ];
+    await Promise.all(runs.map((r) => out(r.id)));
+    const inputs = (name: string) => registered.find((r) => r.name === name)?.inputs ?? {};
+    const v = inputs("run-variable");
+    assert.deepEqual(
+      [v.trigger, v.timeout_seconds, v.callback_url],
+      ["2026-05-01", 60, "https://h.example/x"],
+    );
+    assert.deepEqual(inputs("run-spread").Triggers, [1]);
+    const j = inputs("run-json");
+    assert.equal(j.fail_on, "any-failed");
+    assert.equal(j.runId, "r-1", "an output passed as an argument reaches check, which rejects it");
+    assert.equal(j.__urn, `urn:pulumi:dev::proj::${COLLECTION_RUN_TYPE}::run-json`);
+    assert.notEqual(j.__scope, "forged");
+  });
+});
+
+describe("CollectionRun outputs: one vocabulary whatever the state holds", () => {
+  const ISO = "2026-12-01T10:00:00.500Z";
+  const epoch = Date.parse(ISO) / 1000;
+  for (const [stored, expected] of [
+    [
+      { createdAt: epoch, callbackUrl: null },
+      { createdAt: ISO, callbackUrl: undefined },
+    ],
+    [
+      { createdAt: ISO, callbackUrl: "https://h.example/x" },
+      { createdAt: ISO, callbackUrl: "https://h.example/x" },
+    ],
+    [{ createdAt: null }, { createdAt: null, callbackUrl: undefined }],
+  ] as const) {
+    it(`state ${JSON.stringify(stored)} → createdAt ${expected.createdAt}, callbackUrl ${expected.callbackUrl}`, async () => {
+      const name = `run-state-${JSON.stringify(stored.createdAt)}`;
+      storedState[name] = { ...stored };
+      const run = new CollectionRun(name, { collectionId: "c1" });
+      assert.deepEqual(
+        { createdAt: await out(run.createdAt), callbackUrl: await out(run.callbackUrl) },
+        expected,
+      );
+    });
+  }
 });

@@ -68,12 +68,15 @@ describe("lookups (against the emulator)", () => {
 
   it("getCollection reads one collection with one GET, configured by stack config", async () => {
     configure("config");
+    const created = (await testClient(emu).client.collections.get(alpha)).data.created_at;
     const mark = emu.requests().length;
     const c = await getCollection({ id: alpha });
     assert.equal(c.id, alpha);
     assert.equal(c.name, "team-a-alpha");
-    assert.equal(typeof c.createdAt, "number");
-    assert.equal(typeof c.updatedAt, "number");
+    // ISO 8601 UTC, as on Collection and CollectionRun (the API sends epoch seconds).
+    assert.equal(typeof created, "number");
+    assert.equal(c.createdAt, new Date((created as number) * 1000).toISOString());
+    assert.match(c.updatedAt ?? "", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const made = emu.requests().slice(mark);
     assert.deepEqual(
       made.map((r) => `${r.method} ${r.path}`),
@@ -124,7 +127,7 @@ describe("lookups (against the emulator)", () => {
     const mark = emu.requests().length;
     const recent = await listCollections({
       namePrefix: "team-a-",
-      since: new Date(betaCreated * 1000 - 1000),
+      since: new Date(Date.parse(betaCreated) - 1000),
     });
     assert.deepEqual(
       recent.collections.map((c) => c.id),
@@ -145,7 +148,9 @@ describe("lookups (against the emulator)", () => {
     assert.equal(info.status, "in_progress");
     assert.equal(info.totalRequests, 2);
     assert.equal(info.jobIds.length, 2);
-    assert.equal(info.callbackUrl, null);
+    assert.equal(info.callbackUrl, undefined);
+    // The single-run response carries no created_at (API notes §4.3).
+    assert.equal(info.createdAt, null);
     emu.advanceClock(10_000);
     info = await getRun({ collectionId: beta, runId: run.run_id });
     assert.deepEqual(
