@@ -14,6 +14,7 @@ import { deriveAutoName } from "./idempotency";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
 import { unknownPropertyReason } from "./near-miss";
 import type { CheckResult } from "./results";
+import { SECRET_INPUTS, secretInputsOf } from "./secrets";
 
 /** One problem with an input, as the engine reports it. */
 export interface CheckFailure {
@@ -144,6 +145,26 @@ export function checkCollection(
     (typeof adoptId !== "string" || adoptId.trim() === "")
   ) {
     fail("adoptId", "must be a non-empty collection id");
+  }
+
+  const secrets = news[SECRET_INPUTS];
+  if (
+    secrets !== undefined &&
+    !isUnknown(secrets) &&
+    (!Array.isArray(secrets) || secrets.some((n) => typeof n !== "string"))
+  ) {
+    fail(
+      SECRET_INPUTS,
+      "must be the list of the names of the secret inputs, as the Collection class passes it",
+    );
+  } else if (adoptId !== undefined && secretInputsOf(news).has("adoptId")) {
+    // The adopted id becomes the resource's id, which the engine stores and shows in plain text.
+    fail(
+      "adoptId",
+      "is a secret, but it becomes this resource's id, which Pulumi stores and shows in plain text (a " +
+        "resource id cannot be secret): pass the collection id as a plain value (an id grants nothing " +
+        "without the API key)",
+    );
   }
 
   const roc = news.__replaceOnChanges;
