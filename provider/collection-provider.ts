@@ -87,6 +87,25 @@ export class ResourceInitError extends Error {
   }
 }
 
+/**
+ * A resource-initialization error as the engine should record it: its properties with secrets in
+ * their envelope, and the serialized provider of `props`. The dynamic-provider host adds
+ * `__provider` to the outputs of a create or update that succeeded, not to the properties of an
+ * error, and the engine keeps those as the resource's state: without it, the host could not load
+ * the provider for the resource's next delete or refresh (`code must be a string, not undefined`).
+ */
+export function forEngine(
+  error: ResourceInitError,
+  props: Record<string, unknown>,
+  secretOutputs: (p: Record<string, unknown>) => Record<string, unknown>,
+): ResourceInitError {
+  const properties = secretOutputs({
+    ...error.properties,
+    ...(props.__provider !== undefined ? { __provider: props.__provider } : {}),
+  });
+  return new ResourceInitError(error.message, error.id, properties, error.reasons);
+}
+
 /** The Collection resource provider. One instance per provider process. */
 export class CollectionProvider {
   /** Resources this process checked with old state, by URN: a create of one is a replacement. */
@@ -404,9 +423,7 @@ export class CollectionProvider {
             customTimeoutMs,
           });
           throw redactError(
-            error instanceof ResourceInitError
-              ? new ResourceInitError(error.message, error.id, secretOutputs(error.properties), error.reasons)
-              : error,
+            error instanceof ResourceInitError ? forEngine(error, props, secretOutputs) : error,
             redactor,
           );
         }

@@ -27,7 +27,7 @@ import type { ScrapingProsClient } from "./client/client";
 import { ApiConnectionError, ApiError, NotFoundError } from "./client/errors";
 import { path } from "./client/path";
 import { Run, RunList } from "./client/schemas";
-import { ResourceInitError, type Warn } from "./collection-provider";
+import { forEngine, ResourceInitError, type Warn } from "./collection-provider";
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
 import { type CollectionDiff, sameJson } from "./diff";
@@ -419,14 +419,7 @@ export class CollectionRunProvider {
         } catch (e) {
           const error = userErrorFor(e, { op, settings: this.#api.settings, baseUrl: this.#api.baseUrl });
           throw redactError(
-            error instanceof ResourceInitError
-              ? new ResourceInitError(
-                  error.message,
-                  error.id,
-                  secretRunOutputs(error.properties),
-                  error.reasons,
-                )
-              : error,
+            error instanceof ResourceInitError ? forEngine(error, props, secretRunOutputs) : error,
             redactor,
           );
         }

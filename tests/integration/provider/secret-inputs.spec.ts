@@ -130,6 +130,9 @@ describe("secret inputs: the providers keep them secret (against the emulator)",
       assert.equal(err.properties.requestCount, 1, "counts reveal no value and stay plain");
       assert.equal(err.properties.name, "b");
       assert.deepEqual(err.properties[SECRET_INPUTS], ["requests"]);
+      // the host adds the serialized provider to a create's outputs, not to an error's: without it,
+      // the engine could not load the provider to delete or refresh the resource it records
+      assert.equal(err.properties.__provider, "x");
       // The same declaration without secrets still shows the URL (nothing to hide).
       const open = await p
         .create(
@@ -437,12 +440,17 @@ describe("secret inputs: the providers keep them secret (against the emulator)",
           said.join("\n"),
         );
         const err = (await p
-          .create(runInputs({ ...secretCid, triggers: 2, timeoutSeconds: 0.05 }))
+          .create(runInputs({ ...secretCid, triggers: 2, timeoutSeconds: 0.05, __provider: "y" }))
           .catch((e: unknown) => e)) as ResourceInitError;
         assert.ok(err instanceof ResourceInitError);
         assert.match(err.message, /of its collection did not end within timeoutSeconds/);
         assert.ok(!textOf(err).includes(cid), textOf(err));
         assert.ok(isSecretEnvelope(err.properties.collectionId));
+        assert.equal(
+          err.properties.__provider,
+          "y",
+          "the serialized provider, for the next delete or refresh",
+        );
         assert.ok(!said.join("\n").includes(cid), said.join("\n"));
       } finally {
         await slow.stop();
