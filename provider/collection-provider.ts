@@ -530,7 +530,7 @@ function throwIfBlocked(
  * One blocked URL: its property path, the URL unless `requests` is secret, the API's reason code
  * and its explanation (with the request's own values hidden when secret: an API may echo them).
  */
-export function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[], secret = false): string {
+function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[], secret = false): string {
   // The index base is undocumented: trust it only when the URL at that index matches.
   const index = requests[b.index]?.url === b.url ? b.index : requests.findIndex((r) => r.url === b.url);
   const where = index >= 0 ? `requests[${index}].url` : "requests[?].url";
