@@ -8,7 +8,7 @@ import { TEST_KEY } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";
 import { leaks } from "../helpers/secret-forms";
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("e2e: API key from the environment (S6)", () => {
   let emu: RunningEmulator;
@@ -34,7 +34,7 @@ describe("e2e: API key from the environment (S6)", () => {
     });
     const preview = await stack.run(["preview"]);
     assert.notEqual(preview.code, 0, "preview must fail, not report +1 to create");
-    assert.match(preview.stdout + preview.stderr, new RegExp(escape(MISSING_KEY_MESSAGE)));
+    assert.match(preview.stdout + preview.stderr, new RegExp(literal(MISSING_KEY_MESSAGE)));
     const r = await stack.run(["up", "--yes", "--skip-preview"]);
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /pulumi config set --secret scrapingpros:apiKey/);
@@ -53,7 +53,7 @@ describe("e2e: API key from the environment (S6)", () => {
       for (const args of [["preview"], ["up", "--yes", "--skip-preview"], ["up", "--yes"]]) {
         const r = await stack.run(args);
         assert.notEqual(r.code, 0, args.join(" "));
-        assert.match(r.stdout + r.stderr, new RegExp(escape(MISSING_KEY_MESSAGE)), args.join(" "));
+        assert.match(r.stdout + r.stderr, new RegExp(literal(MISSING_KEY_MESSAGE)), args.join(" "));
       }
       const state = JSON.parse(await stack.exportText()) as {
         deployment: { resources?: { type: string }[] };
@@ -72,7 +72,7 @@ describe("e2e: API key from the environment (S6)", () => {
       try {
         const r = await stack.run(["preview"]);
         assert.notEqual(r.code, 0);
-        assert.match(r.stdout + r.stderr, new RegExp(escape(MISSING_KEY_MESSAGE)));
+        assert.match(r.stdout + r.stderr, new RegExp(literal(MISSING_KEY_MESSAGE)));
       } finally {
         fs.writeFileSync(index, program);
       }
@@ -103,7 +103,7 @@ describe("e2e: API key from the environment (S6)", () => {
     const before = emu.requests().length;
     const refresh = await stack.run(["refresh", "--yes", "--skip-preview"]);
     assert.notEqual(refresh.code, 0);
-    assert.match(refresh.stdout + refresh.stderr, new RegExp(escape(MISSING_KEY_MESSAGE)));
+    assert.match(refresh.stdout + refresh.stderr, new RegExp(literal(MISSING_KEY_MESSAGE)));
     assert.equal((await stack.collections()).length, 1, "the failed refresh dropped nothing");
     const destroy = await stack.run(["destroy", "--yes", "--skip-preview"]);
     assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
@@ -140,7 +140,7 @@ describe("e2e: API key from the environment (S6)", () => {
           assert.match(
             r.stdout + r.stderr,
             new RegExp(
-              `stack config scrapingpros:baseUrl is "http://\\*\\*\\*@${escape(hostPort)}": it carries a user name or password`,
+              `stack config scrapingpros:baseUrl is "http://\\*\\*\\*@${literal(hostPort)}": it carries a user name or password`,
             ),
           );
         }
