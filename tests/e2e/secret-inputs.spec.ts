@@ -2,7 +2,7 @@
  * Issue 16, item 1: a value the program marks secret stays secret everywhere. A TypeScript program
  * as users write it (`pulumi.secret(...)` in a request URL, a request header, a name, a collection's
  * and a run's `callbackUrl`), deployed by the real CLI against the emulator: each secret token
- * appears in no output of `preview --diff`, `up`, `up --debug`, `refresh`, `stack output --json`,
+ * appears in no output of `preview --diff`, `preview --json`, `up`, `up --debug`, `refresh`, `stack output --json`,
  * `stack export` or `destroy`, nor in any file of the stack's backend, in any encoding (plain,
  * JSON-escaped, URL-encoded, base64, hex); the blocked-URL error still names `requests[1].url` and
  * the reason. The provider's side is in tests/integration/provider/secret-inputs.spec.ts.
@@ -249,6 +249,9 @@ describe("e2e: secret inputs stay secret everywhere (issue 16, item 1)", () => {
     }
     if ("blockedUrls" in outputs) assert.equal(outputs.blockedUrls, "[secret]");
 
+    // the machine-readable preview (old and new state of every step) masks them too
+    const preview = JSON.parse((await ok(["preview", "--json"])).stdout) as { steps?: unknown[] };
+    assert.ok((preview.steps ?? []).length > 0);
     const refresh = await ok(["refresh", "--yes", "--skip-preview"]);
     assert.doesNotMatch(refresh.stdout, /error/i);
     assert.ok(isEncrypted((await exported("blocked")).outputs.blockedUrls));
