@@ -232,7 +232,7 @@ export class CollectionProvider {
       const matches = data.filter((c) => c.name === inputs.name);
       if (matches.length > 1) {
         throw new Error(
-          `name: ${matches.length} collections are named ${nameOf(inputs, "this name", (n) => `"${n}"`)} ` +
+          `name: ${matches.length} collections ${nameOf(inputs, "have the declared name (a secret, not shown)", (n) => `are named "${n}"`)} ` +
             `(${matches.map((c) => c.id).join(", ")}); ` +
             "adopt one explicitly with adoptId",
         );

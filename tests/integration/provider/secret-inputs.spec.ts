@@ -267,7 +267,7 @@ describe("secret inputs: the providers keep them secret (against the emulator)",
           }),
         )
         .catch((e: unknown) => e);
-      assert.match(textOf(err), /name: 3 collections are named this name \(/);
+      assert.match(textOf(err), /name: 3 collections have the declared name \(a secret, not shown\) \(/);
       assert.deepEqual(leaks(ALL, textOf(err)), []);
     });
 
