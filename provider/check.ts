@@ -18,13 +18,14 @@ import { deriveAutoName } from "./idempotency";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./inputs";
 import { unknownPropertyReason } from "./near-miss";
 import type { CheckResult } from "./results";
+import { SECRET_INPUTS, secretInputsOf } from "./secrets";
 
 /**
  * The kind of a {@link CheckFailure}: the rule codes of the collection's fields, and those of the
  * resource's own properties (`unknown_property`; `invalid_path` for a `replaceOnChanges` path;
  * `conflict` for a combination of properties that cannot work).
  */
-export type CheckCode = RuleCode | "unknown_property" | "invalid_path" | "conflict";
+export type CheckCode = RuleCode | "unknown_property" | "invalid_path" | "conflict" | "secret_id";
 
 /** One problem with an input, as the engine reports it. */
 export interface CheckFailure {
@@ -171,6 +172,28 @@ export function checkCollection(
       "adoptId",
       "must be a non-empty collection id",
       typeof adoptId === "string" ? "empty" : "invalid_type",
+    );
+  }
+
+  const secrets = news[SECRET_INPUTS];
+  if (
+    secrets !== undefined &&
+    !isUnknown(secrets) &&
+    (!Array.isArray(secrets) || secrets.some((n) => typeof n !== "string"))
+  ) {
+    fail(
+      SECRET_INPUTS,
+      "must be the list of the names of the secret inputs, as the Collection class passes it",
+      "invalid_type",
+    );
+  } else if (adoptId !== undefined && secretInputsOf(news).has("adoptId")) {
+    // The adopted id becomes the resource's id, which the engine stores and shows in plain text.
+    fail(
+      "adoptId",
+      "is a secret, but it becomes this resource's id, which Pulumi stores and shows in plain text (a " +
+        "resource id cannot be secret): pass the collection id as a plain value (an id grants nothing " +
+        "without the API key)",
+      "secret_id",
     );
   }
 

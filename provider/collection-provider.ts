@@ -40,10 +40,13 @@ import {
   describeRetry,
   inScope,
   type Operation,
+  redactError,
+  redactMessage,
   userErrorFor,
 } from "./messages";
 import { requestNearMisses } from "./near-miss";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "./results";
+import { redactorFor, SecretRedactor, secretInputsOf, withSecrets } from "./secrets";
 import { fromEngine, toEngine } from "./state-wire";
 
 /** A callback that receives one message (tests capture them this way). */
@@ -85,6 +88,25 @@ export class ResourceInitError extends Error {
   }
 }
 
+/**
+ * A resource-initialization error as the engine should record it: its properties with secrets in
+ * their envelope, and the serialized provider of `props`. The dynamic-provider host adds
+ * `__provider` to the outputs of a create or update that succeeded, not to the properties of an
+ * error, and the engine keeps those as the resource's state: without it, the host could not load
+ * the provider for the resource's next delete or refresh (`code must be a string, not undefined`).
+ */
+export function forEngine(
+  error: ResourceInitError,
+  props: Record<string, unknown>,
+  secretOutputs: (p: Record<string, unknown>) => Record<string, unknown>,
+): ResourceInitError {
+  const properties = secretOutputs({
+    ...error.properties,
+    ...(props.__provider !== undefined ? { __provider: props.__provider } : {}),
+  });
+  return new ResourceInitError(error.message, error.id, properties, error.reasons);
+}
+
 /** The Collection resource provider. One instance per provider process. */
 export class CollectionProvider {
   /** Resources this process checked with old state, by URN: a create of one is a replacement. */
@@ -117,7 +139,7 @@ export class CollectionProvider {
    */
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const { inputs, failures } = await this.#check(fromEngine(olds), news);
-    return { inputs: toEngine(inputs), failures };
+    return { inputs: toEngine(inputs), failures: redactFailures(failures, news) };
   }
 
   async #check(
@@ -125,7 +147,7 @@ export class CollectionProvider {
     news: Record<string, unknown>,
   ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
     const urn = typeof news.__urn === "string" ? news.__urn : undefined;
-    this.#api.assertSettings();
+    this.#api.assertReady();
     // Near misses of known request fields (`customId`): sent as written, so a warning, not a failure.
     for (const miss of requestNearMisses(news.requests)) await this.#say("warning", miss.message, urn);
     // URLs the API may refuse without saying which (ports): a warning, not a failure (url-rules.ts).
@@ -156,12 +178,13 @@ export class CollectionProvider {
     const result = diffCollection(fromEngine(olds), fromEngine(news));
     if (result.replaces.length > 0) {
       // The engine shows `+-replace` / `- delete original`: say at preview what that delete does.
+      const name = typeof olds.name === "string" && !isSecret(olds, "name") ? `, ${olds.name}` : "";
       await this.#say(
         "warning",
         `${result.replaces.join(", ")} changes, so this collection is replaced: a new one is created and the ` +
-          `current one (${id}${typeof olds.name === "string" ? `, ${olds.name}` : ""}) stays in your ScrapingPros ` +
-          "account, because the API has no delete",
+          `current one (${id}${name}) stays in your ScrapingPros account, because the API has no delete`,
         typeof news.__urn === "string" ? news.__urn : undefined,
+        redactorOf(olds, news),
       );
     }
     return result;
@@ -177,11 +200,11 @@ export class CollectionProvider {
   async create(props: Record<string, unknown>): Promise<CreateResult> {
     const { id, outs } = await this.#run(
       "create",
-      props.__urn,
+      props,
       () => this.#create(fromEngine(props)),
       customTimeoutMs(props, "createMs"),
     );
-    return { id, outs: toEngine(outs) };
+    return { id, outs: secretOutputs(toEngine(outs)) };
   }
 
   async #create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionOutputs }> {
@@ -193,7 +216,8 @@ export class CollectionProvider {
     if (inputs.adoptId) {
       const existing = await client.collections.get(inputs.adoptId, call()).catch((e: unknown) => {
         if (e instanceof NotFoundError) {
-          throw new Error(`adoptId: no collection ${inputs.adoptId} exists in this ScrapingPros account`);
+          const id = secretInputsOf(inputs).has("adoptId") ? "with this id" : inputs.adoptId;
+          throw new Error(`adoptId: no collection ${id} exists in this ScrapingPros account`);
         }
         throw e;
       });
@@ -212,7 +236,8 @@ export class CollectionProvider {
       const matches = data.filter((c) => c.name === inputs.name);
       if (matches.length > 1) {
         throw new Error(
-          `name: ${matches.length} collections are named "${inputs.name}" (${matches.map((c) => c.id).join(", ")}); ` +
+          `name: ${matches.length} collections ${nameOf(inputs, "have the declared name (a secret, not shown)", (n) => `are named "${n}"`)} ` +
+            `(${matches.map((c) => c.id).join(", ")}); ` +
             "adopt one explicitly with adoptId",
         );
       }
@@ -240,7 +265,7 @@ export class CollectionProvider {
         const put = await client.collections.update(res.data.id, updateBody(inputs), call());
         await this.#say(
           "info",
-          `collection ${res.data.id} (${inputs.name}): the API replayed an earlier create; re-applied the declared requests`,
+          `${labelOf(res.data.id, inputs)}: the API replayed an earlier create; re-applied the declared requests`,
           inputs.__urn,
         );
         const outs = outputsFrom(inputs, put.data, null, false);
@@ -250,13 +275,14 @@ export class CollectionProvider {
         if (!(e instanceof NotFoundError)) throw e;
         await this.#say(
           "info",
-          `collection ${res.data.id} (${inputs.name}) replayed by the API no longer exists; creating a new one`,
+          `${labelOf(res.data.id, inputs)} replayed by the API no longer exists; creating a new one`,
           inputs.__urn,
         );
       }
     }
     throw new Error(
-      `create of ${inputs.name}: the API kept replaying collections that no longer exist (${MAX_KEY_CHAIN} keys tried)`,
+      `create of ${nameOf(inputs, "the collection")}: the API kept replaying collections that no longer exist ` +
+        `(${MAX_KEY_CHAIN} keys tried)`,
     );
   }
 
@@ -268,11 +294,13 @@ export class CollectionProvider {
     call: () => { deadlineMs?: number },
   ): Promise<{ id: string; outs: CollectionOutputs }> {
     const res = await this.#getClient().collections.update(id, updateBody(inputs), call());
+    const callback = secretInputsOf(inputs).has("callbackUrl")
+      ? "callbackUrl (a secret, not shown)"
+      : `callbackUrl (${inputs.callbackUrl ?? "none"})`;
     await this.#say(
       "warning",
-      `collection ${id} (${inputs.name}): adopted an existing collection by ${by} and applied the declared requests; ` +
-        "its callback URL cannot be read or changed through the API, so make sure it is the declared " +
-        `callbackUrl (${inputs.callbackUrl ?? "none"})`,
+      `${labelOf(id, inputs)}: adopted an existing collection by ${by} and applied the declared requests; ` +
+        `its callback URL cannot be read or changed through the API, so make sure it is the declared ${callback}`,
       inputs.__urn,
     );
     const outs = outputsFrom(inputs, res.data, createdAt, true);
@@ -286,11 +314,11 @@ export class CollectionProvider {
    * `id` when the collection is gone (404).
    */
   async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
-    const result = await this.#run("read", props.__urn, () => this.#read(id, fromEngine(props)));
+    const result = await this.#run("read", props, () => this.#read(id, fromEngine(props)));
     return {
       ...result,
-      ...(result.props ? { props: toEngine(result.props) } : {}),
-      ...(result.inputs ? { inputs: toEngine(result.inputs) } : {}),
+      ...(result.props ? { props: secretOutputs(toEngine(result.props)) } : {}),
+      ...(result.inputs ? { inputs: secretOutputs(toEngine(result.inputs)) } : {}),
     };
   }
 
@@ -328,11 +356,12 @@ export class CollectionProvider {
   ): Promise<UpdateResult> {
     const { outs } = await this.#run(
       "update",
-      news.__urn,
+      news,
       () => this.#update(id, fromEngine(olds), fromEngine(news)),
       customTimeoutMs(news, "updateMs"),
+      olds,
     );
-    return { outs: toEngine(outs) };
+    return { outs: secretOutputs(toEngine(outs)) };
   }
 
   async #update(
@@ -357,9 +386,10 @@ export class CollectionProvider {
     const state = readState(fromEngine(props));
     await this.#say(
       "warning",
-      `collection ${id} (${state.name}) was removed from the stack but still exists in ScrapingPros: ` +
+      `${labelOf(id, state)} was removed from the stack but still exists in ScrapingPros: ` +
         "the API has no delete endpoint",
       state.__urn,
+      redactorFor(props),
     );
   }
 
@@ -371,27 +401,52 @@ export class CollectionProvider {
    * Runs one operation: recovered failures are reported, errors are turned into what a user reads.
    * `customTimeoutMs` is the operation's budget from `customTimeouts`, which a timeout names.
    */
-  async #run<T>(op: Operation, urn: unknown, fn: () => Promise<T>, customTimeoutMs?: number): Promise<T> {
-    const at = typeof urn === "string" && urn !== "" ? urn : undefined;
-    return inScope(op, at, async (scope) => {
-      try {
-        const result = await fn();
-        const recovered = describeRecovery(scope);
-        if (recovered) await this.#say("info", recovered, at);
-        return result;
-      } catch (e) {
-        throw userErrorFor(e, {
-          op,
-          settings: this.#api.settings,
-          baseUrl: this.#api.baseUrl,
-          customTimeoutMs,
-        });
-      }
-    });
+  async #run<T>(
+    op: Operation,
+    props: Record<string, unknown>,
+    fn: () => Promise<T>,
+    customTimeoutMs?: number,
+    olds?: Record<string, unknown>,
+  ): Promise<T> {
+    const at = typeof props.__urn === "string" && props.__urn !== "" ? props.__urn : undefined;
+    const redactor = redactorOf(props, olds);
+    return inScope(
+      op,
+      at,
+      async (scope) => {
+        try {
+          const result = await fn();
+          const recovered = describeRecovery(scope);
+          if (recovered) await this.#say("info", recovered, at);
+          return result;
+        } catch (e) {
+          const error = userErrorFor(e, {
+            op,
+            settings: this.#api.settings,
+            baseUrl: this.#api.baseUrl,
+            customTimeoutMs,
+          });
+          throw redactError(
+            error instanceof ResourceInitError ? forEngine(error, props, secretOutputs) : error,
+            redactor,
+          );
+        }
+      },
+      redactor,
+    );
   }
 
-  /** Sends a message about the resource `urn` to the test callbacks or the sink. */
-  async #say(severity: Severity, message: string, urn: string | undefined): Promise<void> {
+  /**
+   * Sends a message about the resource `urn` to the test callbacks or the sink, with the secret
+   * values of the resource (`redactor`, by default the running operation's) hidden.
+   */
+  async #say(
+    severity: Severity,
+    text: string,
+    urn: string | undefined,
+    redactor?: SecretRedactor,
+  ): Promise<void> {
+    const message = redactor ? redactor.redact(text) : redactMessage(text);
     const { warn, info, debug } = this.#options;
     if (warn || info || debug) {
       if (severity === "warning" || severity === "error") warn?.(message);
@@ -473,15 +528,86 @@ function throwIfBlocked(
   // The engine shows the reasons of a resource-initialization error, not its message: the
   // summary goes first so the CLI output names the saved collection.
   const summary =
-    `collection ${result.id} (${outs.name}) was saved, but the API refused ${result.blocked_urls.length} URL(s); ` +
+    `${labelOf(result.id, outs)} was saved, but the API refused ${result.blocked_urls.length} URL(s); ` +
     "fix or remove them and run `pulumi up` again";
-  const reasons = [summary, ...result.blocked_urls.map((b) => describeBlocked(b, requests))];
+  const secret = secretInputsOf(outs).has("requests");
+  const reasons = [summary, ...result.blocked_urls.map((b) => describeBlocked(b, requests, secret))];
   throw new ResourceInitError(reasons.join("\n  "), result.id, toEngine(outs), reasons);
 }
 
-function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[]): string {
+/**
+ * One blocked URL: its property path, the URL unless `requests` is secret, the API's reason code
+ * and its explanation (with the request's own values hidden when secret: an API may echo them).
+ */
+function describeBlocked(b: BlockedUrl, requests: ScrapeRequest[], secret = false): string {
   // The index base is undocumented: trust it only when the URL at that index matches.
   const index = requests[b.index]?.url === b.url ? b.index : requests.findIndex((r) => r.url === b.url);
   const where = index >= 0 ? `requests[${index}].url` : "requests[?].url";
-  return `${where}: ${b.url} blocked (${b.reason})${b.message ? `: ${b.message}` : ""}`;
+  const own = secret ? new SecretRedactor([b.url, requests[index]]) : undefined;
+  const explanation = b.message ? `: ${own ? own.redact(b.message) : b.message}` : "";
+  return `${where}${secret ? "" : `: ${b.url}`} blocked (${b.reason})${explanation}`;
+}
+
+/** The outputs derived under another name from each input, which must be secret when it is. */
+const DERIVED_OUTPUTS: Readonly<Record<string, readonly string[]>> = { requests: ["blockedUrls"] };
+
+/**
+ * Engine properties with each secret input, and each output derived from one, in Pulumi's secret
+ * envelope; the engine would only protect those of the same name as a secret input.
+ */
+function secretOutputs(props: Record<string, unknown>): Record<string, unknown> {
+  const names = secretInputsOf(props);
+  if (names.size === 0) return props;
+  return withSecrets(
+    props,
+    [...names].flatMap((n) => [n, ...(DERIVED_OUTPUTS[n] ?? [])]),
+  );
+}
+
+/** Whether the input `name` is secret in these properties. */
+function isSecret(props: object, name: string): boolean {
+  return secretInputsOf(props).has(name);
+}
+
+/** The redactor of the secret inputs of `props` and, for an update, of the state it replaces. */
+function redactorOf(props: Record<string, unknown>, olds?: Record<string, unknown>): SecretRedactor {
+  if (!olds) return redactorFor(props);
+  const oldNames = secretInputsOf(olds);
+  return redactorFor(
+    props,
+    [...oldNames].map((n) => olds[n]),
+  );
+}
+
+/** `collection <id> (<name>)`, or without the name when it is secret. */
+function labelOf(id: string, inputs: { name: string; __secretInputs?: string[] }): string {
+  return isSecret(inputs, "name") ? `collection ${id}` : `collection ${id} (${inputs.name})`;
+}
+
+/** The collection's name as `show` formats it, or `hidden` when the name is secret. */
+function nameOf(
+  inputs: { name: string; __secretInputs?: string[] },
+  hidden: string,
+  show: (name: string) => string = (n) => n,
+): string {
+  return isSecret(inputs, "name") ? hidden : show(inputs.name);
+}
+
+/**
+ * Check failures with secret values hidden. A reason may describe the value at its own path
+ * (`requests[3].url`: `add the scheme, e.g. "https://…"`), so it is redacted against the value of
+ * that request or top-level input, which stays cheap for a list of 50,000 secret requests.
+ */
+function redactFailures(failures: CheckFailure[], news: Record<string, unknown>): CheckFailure[] {
+  const secret = secretInputsOf(news);
+  if (secret.size === 0 || failures.length === 0) return failures;
+  return failures.map((f) => {
+    const m = /^([A-Za-z_$][\w$]*)(?:\[(\d+)\])?/.exec(f.property);
+    const top = m?.[1];
+    // a reason describes the value at its own path, and no other
+    if (top === undefined || !secret.has(top)) return f;
+    const value = news[top];
+    const element = m?.[2] !== undefined && Array.isArray(value) ? value[Number(m[2])] : value;
+    return { ...f, reason: new SecretRedactor([element]).redact(f.reason) };
+  });
 }

@@ -39,7 +39,7 @@ import type { ScrapingProsClient } from "./client/client";
 import { ApiConnectionError, ApiError, NotFoundError } from "./client/errors";
 import { path } from "./client/path";
 import { Run, RunList } from "./client/schemas";
-import { ResourceInitError, type Warn } from "./collection-provider";
+import { forEngine, ResourceInitError, type Warn } from "./collection-provider";
 import type { ConfigSource, ProviderSettings } from "./config";
 import { ConfiguredClient } from "./configured-client";
 import { type CollectionDiff, sameJson } from "./diff";
@@ -50,10 +50,20 @@ import {
   describeRetry,
   inScope,
   type Operation,
+  redactError,
+  redactMessage,
   userErrorFor,
 } from "./messages";
 import { closestName } from "./near-miss";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "./results";
+import {
+  COLLECTION_CALLBACK_SECRET,
+  redactorFor,
+  SECRET_INPUTS,
+  secretInputsInput,
+  secretInputsOf,
+  withSecrets,
+} from "./secrets";
 
 /** Default of `timeoutSeconds`: how long create waits for the run to end. @unit seconds */
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
@@ -74,8 +84,8 @@ export const KNOWN_RUN_PROPERTIES = [
   "failOn",
 ] as const;
 
-/** The inputs the SDK adds (the URN, the stack's scope) and the dynamic-provider host's `__provider`. */
-export const INTERNAL_RUN_INPUTS = ["__urn", "__scope", "__provider"] as const;
+/** The inputs the SDK adds (the URN, the stack's scope, the names of the secret inputs) and the dynamic-provider host's `__provider`. */
+export const INTERNAL_RUN_INPUTS = ["__urn", "__scope", "__provider", "__secretInputs"] as const;
 
 /** The outputs of a `CollectionRun` that are not inputs: set by the provider, never declared. */
 export const RUN_OUTPUT_NAMES = [
@@ -112,6 +122,11 @@ export interface CollectionRunInputs {
   __urn: string;
   /** The stack's StackScope id, passed by the SDK (part of the run's fingerprint); `""` when absent. */
   __scope: string;
+  /**
+   * The names of the inputs the program marked secret, and `collection.callbackUrl` when the run's
+   * collection has a secret `callbackUrl`; passed by the SDK, absent when none (see `secrets.ts`).
+   */
+  __secretInputs?: string[];
 }
 
 /** The state of a CollectionRun: its inputs plus what the API reported. */
@@ -180,8 +195,9 @@ export class CollectionRunProvider {
       onRetry: (e) => {
         const scope = currentScope();
         scope?.retries.push(e);
-        if (this.#options.warn) this.#options.warn(describeRetry(e));
-        else void processSink()("debug", describeRetry(e), scope?.urn);
+        const line = redactMessage(describeRetry(e));
+        if (this.#options.warn) this.#options.warn(line);
+        else void processSink()("debug", line, scope?.urn);
       },
     });
   }
@@ -196,7 +212,7 @@ export class CollectionRunProvider {
    * resource exists when `olds` (its old inputs) are given. Throws when the provider has no API key.
    */
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
-    this.#api.assertSettings();
+    this.#api.assertReady();
     if (typeof news.__urn === "string" && Object.keys(olds).length > 0) this.#existing.add(news.__urn);
     return checkCollectionRun(news);
   }
@@ -232,10 +248,8 @@ export class CollectionRunProvider {
    * `failOn: "any-failed"`, when jobs failed or timed out; an API error when a call fails.
    */
   async create(props: Record<string, unknown>): Promise<CreateResult<CollectionRunOutputs>> {
-    return withProvider(
-      props,
-      this.#run("create", props.__urn, () => this.#create(props)),
-    );
+    const { id, outs } = await this.#run("create", props, () => this.#create(props));
+    return { id, outs: secretRunOutputs(outs) };
   }
 
   async #create(props: Record<string, unknown>): Promise<{ id: string; outs: CollectionRunOutputs }> {
@@ -272,8 +286,8 @@ export class CollectionRunProvider {
         if (!replacing) this.#kept.set(inputs.__urn, mine.run_id);
         await this.#warn(
           replacing
-            ? `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to the run an interrupted replacement of this resource started, instead of starting another`
-            : `run ${mine.run_id} of collection ${inputs.collectionId}: re-attached to this resource's run in progress instead of starting another ` +
+            ? `run ${mine.run_id}${ofCollection(inputs)}: re-attached to the run an interrupted replacement of this resource started, instead of starting another`
+            : `run ${mine.run_id}${ofCollection(inputs)}: re-attached to this resource's run in progress instead of starting another ` +
                 "(an interrupted deployment started it; `pulumi up --replace` reaches the provider exactly like that rerun, " +
                 "so to start a new run, change `triggers`)",
         );
@@ -315,7 +329,7 @@ export class CollectionRunProvider {
       }
       if (found) {
         await this.#warn(
-          `run ${found.run_id} of collection ${inputs.collectionId}: the start got no answer; re-attached to the run it started`,
+          `run ${found.run_id}${ofCollection(inputs)}: the start got no answer; re-attached to the run it started`,
         );
         return this.#finish(inputs, found, found.created_at ?? startedSec, true);
       }
@@ -325,7 +339,12 @@ export class CollectionRunProvider {
 
   /** Refreshes from `GET .../runs/{run_id}`; an empty `id` when the run is gone (404). */
   async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
-    return this.#run("read", props.__urn, () => this.#read(id, props));
+    const result = await this.#run("read", props, () => this.#read(id, props));
+    return {
+      ...result,
+      ...(result.props ? { props: secretRunOutputs(result.props) } : {}),
+      ...(result.inputs ? { inputs: secretRunOutputs(result.inputs) } : {}),
+    };
   }
 
   async #read(id: string, props: Record<string, unknown>) {
@@ -338,7 +357,11 @@ export class CollectionRunProvider {
         state.createdAt,
         state.reattached,
       );
-      return { id, props: { ...outs }, inputs: { ...inputsOfState(outs) } };
+      return {
+        id,
+        props: { ...outs } as Record<string, unknown>,
+        inputs: { ...inputsOfState(outs) },
+      };
     } catch (e) {
       if (e instanceof NotFoundError) return { id: "", props: {} };
       throw e;
@@ -354,10 +377,8 @@ export class CollectionRunProvider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<UpdateResult<CollectionRunOutputs>> {
-    return withProvider(
-      news,
-      this.#run("update", news.__urn, () => this.#update(id, olds, news)),
-    );
+    const { outs } = await this.#run("update", news, () => this.#update(id, olds, news), olds);
+    return { outs: secretRunOutputs(outs) };
   }
 
   async #update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -371,13 +392,15 @@ export class CollectionRunProvider {
       return { outs };
     }
     const outs: CollectionRunOutputs = { ...state, ...declaredOf(inputs) };
+    // which inputs are secret is the program's current word, not the state's
+    if (inputs.__secretInputs === undefined) delete outs.__secretInputs;
     if (inputs.failOn === "any-failed") throwIfFailed(outs);
     return { outs };
   }
 
   /** Forgets the run with a warning: the API cannot delete or cancel a run. */
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    return this.#run("delete", props.__urn, () => this.#delete(id, props));
+    return this.#run("delete", props, () => this.#delete(id, props));
   }
 
   async #delete(id: string, props: Record<string, unknown>): Promise<void> {
@@ -389,7 +412,7 @@ export class CollectionRunProvider {
       this.#remember(state.__urn, id, state.collectionId);
     }
     await this.#warn(
-      `run ${id} of collection ${state.collectionId} was removed from the stack; the API cannot delete or cancel a run, ` +
+      `run ${id}${ofCollection(state)} was removed from the stack; the API cannot delete or cancel a run, ` +
         `so it ${state.status === "in_progress" ? "may still be running" : "stays in the collection's run history"}`,
     );
   }
@@ -411,7 +434,7 @@ export class CollectionRunProvider {
       const failed = (outs.failedRequests ?? 0) + (outs.timeoutRequests ?? 0);
       if (failed > 0 && inputs.failOn !== "any-failed") {
         await this.#warn(
-          `run ${run.run_id} of collection ${inputs.collectionId} ended "${run.status}" with ${outs.failedRequests ?? 0} failed and ` +
+          `run ${run.run_id}${ofCollection(inputs)} ended "${run.status}" with ${outs.failedRequests ?? 0} failed and ` +
             `${outs.timeoutRequests ?? 0} timed-out request(s) of ${outs.totalRequests ?? "?"}`,
         );
       }
@@ -441,7 +464,7 @@ export class CollectionRunProvider {
     }
     const outs = outputsFrom(inputs, current, createdAt, reattached);
     const message =
-      `run ${run.run_id} of collection ${inputs.collectionId} did not end within timeoutSeconds (${inputs.timeoutSeconds} s): ` +
+      `run ${run.run_id}${ofCollection(inputs)} did not end within timeoutSeconds (${secretInputsOf(inputs).has("timeoutSeconds") ? "a secret" : `${inputs.timeoutSeconds} s`}): ` +
       `${progressOf(outs)}. ` +
       "It keeps running (the API cannot cancel a run); `pulumi up` again waits for this same run";
     throw new ResourceInitError(message, run.run_id, { ...outs }, [message]);
@@ -451,22 +474,39 @@ export class CollectionRunProvider {
    * Runs one operation on one resource: retries are counted against it, a success after retries
    * gets one line, and an API error becomes a message that names the settings involved.
    */
-  async #run<T>(op: Operation, urn: unknown, fn: () => Promise<T>): Promise<T> {
+  async #run<T>(
+    op: Operation,
+    props: Record<string, unknown>,
+    fn: () => Promise<T>,
+    olds?: Record<string, unknown>,
+  ): Promise<T> {
+    const urn = props.__urn;
     const at = typeof urn === "string" && urn !== "" ? urn : undefined;
-    return inScope(op, at, async (scope) => {
-      try {
-        const result = await fn();
-        const recovered = describeRecovery(scope);
-        if (recovered && !this.#options.warn) await processSink()("info", recovered, at);
-        return result;
-      } catch (e) {
-        throw userErrorFor(e, { op, settings: this.#api.settings, baseUrl: this.#api.baseUrl });
-      }
-    });
+    const redactor = redactorFor(props, olds ? [...secretInputsOf(olds)].map((n) => olds[n]) : []);
+    return inScope(
+      op,
+      at,
+      async (scope) => {
+        try {
+          const result = await fn();
+          const recovered = describeRecovery(scope);
+          if (recovered && !this.#options.warn) await processSink()("info", recovered, at);
+          return result;
+        } catch (e) {
+          const error = userErrorFor(e, { op, settings: this.#api.settings, baseUrl: this.#api.baseUrl });
+          throw redactError(
+            error instanceof ResourceInitError ? forEngine(error, props, secretRunOutputs) : error,
+            redactor,
+          );
+        }
+      },
+      redactor,
+    );
   }
 
-  /** A warning about the resource of the running operation, attached to it. */
-  async #warn(message: string): Promise<void> {
+  /** A warning about the resource of the running operation, attached to it, secret values hidden. */
+  async #warn(text: string): Promise<void> {
+    const message = redactMessage(text);
     if (this.#options.warn) this.#options.warn(message);
     else await processSink()("warning", message, currentScope()?.urn);
   }
@@ -506,23 +546,6 @@ export class CollectionRunProvider {
 
 const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
-/**
- * `result`, with the serialized provider added to the state of a {@link ResourceInitError}. The
- * dynamic-provider host adds `__provider` to the outputs of a create or update that succeeds, not
- * to an init error's: a run recorded after a wait timeout or a `failOn` failure could then never be
- * deleted or replaced (the host fails with `code must be a string`, having no provider to load).
- */
-async function withProvider<T>(props: Record<string, unknown>, result: Promise<T>): Promise<T> {
-  try {
-    return await result;
-  } catch (e) {
-    if (e instanceof ResourceInitError && typeof props.__provider === "string") {
-      e.properties.__provider ??= props.__provider;
-    }
-    throw e;
-  }
-}
-
 /** Validates and normalizes the inputs (defaults applied). Pure, no API call. */
 export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
   const failures: CheckFailure[] = [];
@@ -538,25 +561,39 @@ export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
     fail(k, unknownRunPropertyReason(k));
   }
 
+  const secrets = news[SECRET_INPUTS];
+  if (
+    secrets !== undefined &&
+    !isUnknown(secrets) &&
+    (!Array.isArray(secrets) || secrets.some((n) => typeof n !== "string"))
+  ) {
+    fail(
+      SECRET_INPUTS,
+      "must be the list of the names of the secret inputs, as the CollectionRun class passes it",
+    );
+  }
+  const secret = secretInputsOf(news);
+  // A bad value is echoed to help fix a typo, unless the program marked it secret.
+  const got = (name: string, v: unknown) => (secret.has(name) ? "" : ` (got ${JSON.stringify(v)})`);
   if (!isUnknown(news.collectionId) && (typeof news.collectionId !== "string" || news.collectionId === "")) {
     fail("collectionId", "collectionId must be the id of a collection (a non-empty string)");
   }
   const wait = news.wait ?? "completed";
   if (!isUnknown(wait) && wait !== "none" && wait !== "completed") {
-    fail("wait", `wait must be "none" or "completed" (got ${JSON.stringify(wait)})`);
+    fail("wait", `wait must be "none" or "completed"${got("wait", wait)}`);
   }
   inputs.wait = wait;
   const timeout = news.timeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS;
   if (!isUnknown(timeout) && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0)) {
     fail(
       "timeoutSeconds",
-      `timeoutSeconds must be a positive number of seconds (got ${JSON.stringify(timeout)})`,
+      `timeoutSeconds must be a positive number of seconds${got("timeoutSeconds", timeout)}`,
     );
   }
   inputs.timeoutSeconds = timeout;
   const failOn = news.failOn ?? "none";
   if (!isUnknown(failOn) && failOn !== "none" && failOn !== "any-failed") {
-    fail("failOn", `failOn must be "none" or "any-failed" (got ${JSON.stringify(failOn)})`);
+    fail("failOn", `failOn must be "none" or "any-failed"${got("failOn", failOn)}`);
   }
   inputs.failOn = failOn;
   const cb = news.callbackUrl;
@@ -568,7 +605,8 @@ export function checkCollectionRun(news: Record<string, unknown>): CheckResult {
       url = undefined;
     }
     if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      fail("callbackUrl", `callbackUrl must be an absolute http(s) URL (got ${JSON.stringify(cb)})`);
+      // Not echoed even when plain: webhook URLs often carry a token.
+      fail("callbackUrl", "callbackUrl must be an absolute http(s) URL");
     } else if (String(cb).includes("#")) {
       fail(
         "callbackUrl",
@@ -701,7 +739,7 @@ function throwIfFailed(outs: CollectionRunOutputs): void {
   const failed = (outs.failedRequests ?? 0) + (outs.timeoutRequests ?? 0);
   if (outs.status === "in_progress" || failed === 0) return;
   const message =
-    `run ${outs.runId} of collection ${outs.collectionId} ended "${outs.status}" with ${outs.failedRequests ?? 0} failed and ` +
+    `run ${outs.runId}${ofCollection(outs)} ended "${outs.status}" with ${outs.failedRequests ?? 0} failed and ` +
     `${outs.timeoutRequests ?? 0} timed-out request(s) of ${outs.totalRequests ?? "?"}, and failOn is "any-failed"`;
   throw new ResourceInitError(message, outs.runId, { ...outs }, [message]);
 }
@@ -715,6 +753,7 @@ const StoredInputs = z.object({
   failOn: z.enum(["none", "any-failed"]).default("none"),
   __urn: z.string().default(""),
   __scope: z.string().default(""),
+  __secretInputs: z.unknown().optional(),
 });
 
 function toInputs(props: Record<string, unknown>): CollectionRunInputs {
@@ -727,6 +766,8 @@ function toInputs(props: Record<string, unknown>): CollectionRunInputs {
     __urn: p.__urn,
     __scope: p.__scope,
   };
+  const secretInputs = secretInputsInput(p);
+  if (secretInputs) inputs.__secretInputs = secretInputs;
   if (p.triggers !== undefined) inputs.triggers = p.triggers;
   if (typeof p.callbackUrl === "string") inputs.callbackUrl = p.callbackUrl;
   return inputs;
@@ -746,6 +787,7 @@ function inputsOfState(outs: CollectionRunOutputs): Record<string, unknown> {
     __urn: outs.__urn,
     __scope: outs.__scope,
   };
+  if (outs.__secretInputs) inputs.__secretInputs = outs.__secretInputs;
   if (outs.triggers !== undefined) inputs.triggers = outs.triggers;
   if (outs.declaredCallbackUrl !== null) inputs.callbackUrl = outs.declaredCallbackUrl;
   return inputs;
@@ -771,4 +813,29 @@ function outputsFrom(
     createdAt: run.created_at ?? createdAt,
     reattached,
   };
+}
+
+/** ` of collection <id>`, or ` of its collection` when the program marked `collectionId` secret. */
+function ofCollection(inputs: { collectionId: string; __secretInputs?: string[] }): string {
+  return secretInputsOf(inputs).has("collectionId")
+    ? " of its collection"
+    : ` of collection ${inputs.collectionId}`;
+}
+
+/**
+ * The outputs (or inputs, for a refresh) with each secret input and each output derived from one in
+ * Pulumi's secret envelope: the declared `callbackUrl` is stored as `declaredCallbackUrl`, and the
+ * run's reported `callbackUrl` is the declared one or, without one, the collection's.
+ */
+function secretRunOutputs<T extends object>(props: T): T {
+  const secret = secretInputsOf(props);
+  if (secret.size === 0) return props;
+  const names = new Set<string>(secret);
+  if (secret.has("callbackUrl")) names.add("declaredCallbackUrl");
+  // outputs only: a refresh's inputs hold the declared callbackUrl under its own name
+  const declared = (props as Record<string, unknown>).declaredCallbackUrl;
+  if (secret.has(COLLECTION_CALLBACK_SECRET) && "declaredCallbackUrl" in props && declared == null) {
+    names.add("callbackUrl");
+  }
+  return withSecrets(props as Record<string, unknown>, names) as T;
 }

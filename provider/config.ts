@@ -142,13 +142,15 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     sources[name] = `environment variable ${envName}`;
     return e;
   };
+  // Read first: a bad value of another setting must not be echoed when it is (or holds) the key.
+  const apiKey = read("apiKey");
   const num = (name: SettingName, integer: boolean): number | undefined => {
     const v = read(name);
     if (v === undefined) return undefined;
     const n = Number(v.trim());
     if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
       throw new UserFacingError(
-        `${sources[name]} is ${JSON.stringify(v)}: it must be a non-negative ${integer ? "whole number" : "number"}` +
+        `${sources[name]} is ${showSettingValue(v, apiKey)}: it must be a non-negative ${integer ? "whole number" : "number"}` +
           `${name === "maxRetries" ? "" : " of milliseconds"}, e.g. ${name === "maxRetries" ? "4" : "30000"}`,
       );
     }
@@ -157,13 +159,8 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   const clientOptions: Omit<ClientOptions, "apiKey"> = {};
   const baseUrl = read("baseUrl");
   if (baseUrl !== undefined) {
-    const problem = baseUrlProblem(baseUrl);
-    if (problem) {
-      throw new UserFacingError(
-        `${sources.baseUrl} is ${JSON.stringify(baseUrl)}: ${problem}; ` +
-          "expected an absolute http(s) URL such as https://api.scrapingpros.com or http://127.0.0.1:8787",
-      );
-    }
+    const message = baseUrlError(baseUrl, sources.baseUrl ?? "the base URL", apiKey);
+    if (message) throw new UserFacingError(message);
     clientOptions.baseUrl = baseUrl;
   }
   const maxRetries = num("maxRetries", true);
@@ -174,24 +171,101 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   if (deadlineMs !== undefined) clientOptions.deadlineMs = deadlineMs;
   const maxThrottleWaitMs = num("maxThrottleWaitMs", false);
   if (maxThrottleWaitMs !== undefined) clientOptions.maxThrottleWaitMs = maxThrottleWaitMs;
-  return { apiKey: read("apiKey"), clientOptions, sources };
+  return { apiKey, clientOptions, sources };
 }
 
-/** What is wrong with a base URL, or undefined when it is an absolute http(s) URL. */
-function baseUrlProblem(value: string): string | undefined {
+/**
+ * The error for a bad base URL, naming `source`, or undefined when it is an absolute http(s) URL
+ * without credentials. The value is shown without its user name and password (`https://***@host`),
+ * query or fragment, and not at all when what is left could be a credential
+ * ({@link showSettingValue}).
+ * @param source Where the value came from, e.g. `stack config scrapingpros:baseUrl`.
+ * @param apiKey The configured key, never shown.
+ */
+export function baseUrlError(value: string, source: string, apiKey?: string): string | undefined {
+  const problems = baseUrlProblems(value);
+  if (problems.length === 0) return undefined;
+  return (
+    `${source} is ${showSettingValue(withoutCredentials(value), apiKey)}: ${problems.join("; and ")}; ` +
+    "expected an absolute http(s) URL such as https://api.scrapingpros.com or http://127.0.0.1:8787"
+  );
+}
+
+/** What is wrong with a base URL: nothing when it is an absolute http(s) URL without credentials. */
+function baseUrlProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (authorityOf(value).includes("@")) {
+    problems.push(
+      "it carries a user name or password (user:password@host), which the provider refuses: the API key " +
+        "belongs in scrapingpros:apiKey (sent as a Bearer header), and a credential in the base URL would be " +
+        "stored and shown in plain text; remove it, and rotate it if the value was shared or committed",
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    return /^[\w.-]+(:\d+)?(\/|$)/.test(value)
-      ? "it has no scheme (add http:// or https://)"
-      : "it is not a URL";
+    return [
+      /^[\w.-]+(:\d+)?(\/|$)/.test(value) ? "it has no scheme (add http:// or https://)" : "it is not a URL",
+      ...problems,
+    ];
   }
   // `127.0.0.1:8787` parses with the scheme `127.0.0.1:`.
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return /^[\d.]+:$/.test(parsed.protocol) || parsed.host === ""
-      ? "it has no scheme (add http:// or https://)"
-      : `it uses ${parsed.protocol.slice(0, -1)}, not http or https`;
+    problems.unshift(
+      /^[\d.]+:$/.test(parsed.protocol) || parsed.host === ""
+        ? "it has no scheme (add http:// or https://)"
+        : `it uses ${parsed.protocol.slice(0, -1)}, not http or https`,
+    );
   }
-  return undefined;
+  return problems;
+}
+
+/**
+ * The part of a URL-like text where a user name and password could be: after `scheme://`, or from
+ * the start when there is no `//` (`user:key@host`), up to the first `/`, `?`, `#` or space.
+ */
+function authorityOf(value: string): string {
+  const rest = value.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");
+  return /^[^/?#\s]*/.exec(rest)?.[0] ?? "";
+}
+
+/**
+ * A URL-like text without what could hold a credential: its user name and password become `***@`,
+ * its query `?***` and its fragment `#***`.
+ * @example withoutCredentials("htps://user:key@api.example.com/v1?t=x") === "htps://***@api.example.com/v1?***"
+ */
+export function withoutCredentials(value: string): string {
+  const text = value.trim();
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? "";
+  const rest = text.slice(scheme.length);
+  const authority = authorityOf(text);
+  const at = authority.lastIndexOf("@");
+  let out = at >= 0 ? `${scheme}***@${rest.slice(at + 1)}` : text;
+  out = out
+    .replace(/\?[^#]*/, (q) => (q.length > 1 ? "?***" : q))
+    .replace(/#.*$/s, (f) => (f.length > 1 ? "#***" : f));
+  return out;
+}
+
+/** Longest setting value a message shows, in characters. */
+export const MAX_SHOWN_SETTING_LENGTH = 80;
+
+/**
+ * How a message shows a bad setting value: quoted, unless it could be a credential (a key pasted
+ * into the wrong setting): when it holds 8 or more characters of the configured key in a row, a run
+ * of 16 or more letters and digits with both in it (the shape of an API key), or is longer than
+ * {@link MAX_SHOWN_SETTING_LENGTH}, only its length is shown.
+ * @example showSettingValue("lots") === '"lots"'
+ */
+export function showSettingValue(value: string, apiKey?: string): string {
+  const hidden = `a value of ${value.length} characters, not shown because it could be a credential`;
+  if (value.length > MAX_SHOWN_SETTING_LENGTH) return hidden;
+  if (apiKey && apiKey.length >= 8) {
+    for (let i = 0; i + 8 <= apiKey.length; i++) if (value.includes(apiKey.slice(i, i + 8))) return hidden;
+  }
+  for (const run of value.match(/[A-Za-z0-9_+=-]{16,}/g) ?? []) {
+    if (/[A-Za-z]/.test(run) && /\d/.test(run)) return hidden;
+  }
+  return JSON.stringify(value);
 }

@@ -71,6 +71,19 @@ export class ConfiguredClient {
   }
 
   /**
+   * Checks, without building the client, that an API call could be made: the settings are valid
+   * and a key is set. `check` calls it, so that `pulumi preview` fails on a missing key as it fails
+   * on a bad setting, before `pulumi up` creates anything.
+   * @throws UserFacingError for a bad setting, or with how to set the key when none is configured.
+   */
+  assertReady(): void {
+    this.assertSettings();
+    const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
+    this.#settings = settings;
+    if (!settings.apiKey) throw new UserFacingError(MISSING_KEY_MESSAGE);
+  }
+
+  /**
    * The client, built on first use.
    * @throws UserFacingError for a bad setting, or with how to set the key when none is configured.
    */

@@ -4,6 +4,7 @@
  * written by earlier ones.
  */
 import type { BlockedUrl, ScrapeRequest } from "./client/schemas";
+import { secretInputsInput } from "./secrets";
 
 /** The current state layout written to outputs. */
 export const SCHEMA_VERSION = 1;
@@ -32,6 +33,11 @@ export interface CollectionInputs {
   __timeouts?: CallTimeouts;
   /** How many times the resource was replaced: part of its identity, absent (0) at first. */
   __generation?: number;
+  /**
+   * The names of the inputs the program marked secret (`name`, `requests`, `callbackUrl`…), passed
+   * by the SDK, which alone can tell; absent when none is (see `secrets.ts`).
+   */
+  __secretInputs?: string[];
 }
 
 /** Deadlines of the provider's API calls taken from `customTimeouts`. */
@@ -48,6 +54,7 @@ export const INTERNAL_INPUTS = [
   "__scope",
   "__replaceOnChanges",
   "__timeouts",
+  "__secretInputs",
   "__provider",
 ] as const;
 
@@ -109,13 +116,21 @@ export function inputsOf(state: CollectionOutputs): CollectionInputs {
 }
 
 /**
- * The internal inputs (`__scope`, `__generation`, `__replaceOnChanges`, `__timeouts`) of engine
- * properties, those of a wrong type left out.
+ * The internal inputs (`__scope`, `__generation`, `__replaceOnChanges`, `__timeouts`,
+ * `__secretInputs`) of engine properties, those of a wrong type left out.
  */
 export function internalsOf(
   props: Record<string, unknown>,
-): Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> {
-  const out: Pick<CollectionInputs, "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation"> = {};
+): Pick<
+  CollectionInputs,
+  "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation" | "__secretInputs"
+> {
+  const out: Pick<
+    CollectionInputs,
+    "__scope" | "__replaceOnChanges" | "__timeouts" | "__generation" | "__secretInputs"
+  > = {};
+  const secretInputs = secretInputsInput(props);
+  if (secretInputs) out.__secretInputs = secretInputs;
   if (typeof props.__scope === "string" && props.__scope !== "") out.__scope = props.__scope;
   if (typeof props.__generation === "number" && props.__generation > 0) out.__generation = props.__generation;
   if (Array.isArray(props.__replaceOnChanges)) {

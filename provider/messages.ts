@@ -21,7 +21,8 @@ import {
 import { createRedactor, type Redactor } from "./client/redact";
 import { DEFAULT_RETRY, type RetryOptions } from "./client/retry-policy";
 import { CONFIG_KEYS, type ProviderSettings, type SettingName } from "./config";
-import { UserFacingError } from "./user-error";
+import { NO_SECRETS, type SecretRedactor } from "./secrets";
+import { isUserFacing, UserFacingError } from "./user-error";
 
 /** The provider operation a message or error belongs to. */
 export type Operation = "check" | "diff" | "create" | "read" | "update" | "delete";
@@ -33,6 +34,8 @@ export interface OperationScope {
   urn: string | undefined;
   /** Retries the client made during this operation. */
   retries: RetryEvent[];
+  /** Hides the resource's secret input values in every message of the operation. @default nothing hidden */
+  redactor?: SecretRedactor;
 }
 
 const scopes = new AsyncLocalStorage<OperationScope>();
@@ -42,14 +45,51 @@ export function currentScope(): OperationScope | undefined {
   return scopes.getStore();
 }
 
-/** Runs `fn` as `op` on the resource `urn`; retries made inside it are recorded in the scope. */
+/**
+ * Runs `fn` as `op` on the resource `urn`; retries made inside it are recorded in the scope, and
+ * `redactor` hides the resource's secret values in what the operation says.
+ */
 export function inScope<T>(
   op: Operation,
   urn: string | undefined,
   fn: (scope: OperationScope) => Promise<T>,
+  redactor: SecretRedactor = NO_SECRETS,
 ): Promise<T> {
-  const scope: OperationScope = { op, urn, retries: [] };
+  const scope: OperationScope = { op, urn, retries: [], redactor };
   return scopes.run(scope, () => fn(scope));
+}
+
+/** `message` with the secret values of the running operation's resource hidden. */
+export function redactMessage(message: string): string {
+  return (currentScope()?.redactor ?? NO_SECRETS).redact(message);
+}
+
+/**
+ * `e` with the secret values of `redactor` hidden in its message, stack and reasons (the host
+ * prints `${e}: ${e.stack}`, or the message and the reasons of a resource-initialization error).
+ * The same error object, so its class and fields are kept.
+ */
+export function redactError<E>(e: E, redactor: SecretRedactor): E {
+  if (redactor.empty || !(e instanceof Error)) return e;
+  const error: Error = e;
+  const message = redactor.redact(error.message);
+  const stack = error.stack === undefined ? undefined : redactor.redact(error.stack);
+  try {
+    error.message = message;
+    error.stack = isUserFacing(error) ? message : stack;
+    const reasons = (error as { reasons?: unknown }).reasons;
+    if (Array.isArray(reasons)) {
+      Object.defineProperty(error, "reasons", {
+        value: reasons.map((r) => (typeof r === "string" ? redactor.redact(r) : r)),
+        configurable: true,
+        enumerable: true,
+      });
+    }
+  } catch {
+    // a frozen error: replace it by one with the same story, without the secret
+    return new UserFacingError(message) as unknown as E;
+  }
+  return e;
 }
 
 /** The detail line of one retry (a `debug` message). */

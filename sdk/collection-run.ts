@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { COLLECTION_CALLBACK_SECRET } from "../provider/secrets";
 import { isoTime } from "../provider/state-wire";
+import { COLLECTION_TYPE } from "./collection";
+import { secretInputNames, secretPropertyOfSource } from "./secret-inputs";
 import { stackScope } from "./stack-scope";
 
 /** The type token. Never change it: existing state would be orphaned. */
@@ -115,6 +118,9 @@ export class CollectionRun extends pulumi.CustomResource {
       timeoutSeconds: args.timeoutSeconds,
       callbackUrl: args.callbackUrl,
       failOn: args.failOn,
+      // Which inputs are secret, and whether the collection's webhook (which the run reports when it
+      // has none of its own) is: the provider cannot tell, and keeps what it derives secret.
+      ...definedOnly({ __secretInputs: secretRunInputs(args) }),
       __urn: urnPromise(name, opts?.parent),
       __scope: stackScope().id,
       __provider: SERIALIZED_RUN_PROVIDER,
@@ -186,4 +192,21 @@ function urnPromise(name: string, parent: pulumi.Resource | undefined): Promise<
       return u;
     });
   });
+}
+
+/** The declared inputs of a CollectionRun that can be secret. */
+const RUN_ARGS = ["collectionId", "triggers", "wait", "timeoutSeconds", "callbackUrl", "failOn"] as const;
+
+/** `__secretInputs` of a run: its secret inputs, and `collection.callbackUrl` (see provider/secrets.ts). */
+function secretRunInputs(args: CollectionRunArgs): Promise<string[] | undefined> | undefined {
+  const collectionCallback = secretPropertyOfSource(args?.collectionId, COLLECTION_TYPE, "callbackUrl");
+  return secretInputNames(
+    args ?? {},
+    RUN_ARGS,
+    collectionCallback ? [[COLLECTION_CALLBACK_SECRET, collectionCallback]] : [],
+  );
+}
+
+function definedOnly(entries: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }

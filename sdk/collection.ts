@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { firstTooDeep, formatPath, MAX_DEPTH } from "../provider/collection-rules";
 import { parseDurationMs } from "./duration";
+import { secretInputNames } from "./secret-inputs";
 import { stackScope } from "./stack-scope";
 
 /**
@@ -198,6 +199,9 @@ export class Collection extends pulumi.CustomResource {
         adoptId: args.adoptId,
         __replaceOnChanges: opts?.replaceOnChanges?.length ? [...opts.replaceOnChanges] : undefined,
         __timeouts: timeoutsOf(opts?.customTimeouts),
+        // Which inputs are secret, which the provider cannot tell (it then keeps what it derives
+        // from them secret and out of its messages); only when an input is an Output or a promise.
+        __secretInputs: secretInputNames(args ?? {}, [...DECLARED_ARGS]),
       }),
       // Dynamic providers are not given the URN; the idempotency key and the derived name need it.
       __urn: urnWithoutDependencies(name, opts?.parent),

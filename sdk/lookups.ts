@@ -113,6 +113,11 @@ export class LookupNotFoundError extends Error {
  * @example const c = await getCollection({ id: "c38b0bcf-..." }); // { id, name, createdAt: "2026-…Z", updatedAt }
  */
 export async function getCollection(args: GetCollectionArgs): Promise<CollectionInfo> {
+  return lookUpCollection(args, false);
+}
+
+/** `getCollection`; `secret`: the id is a secret, which its errors do not name. */
+async function lookUpCollection(args: GetCollectionArgs, secret: boolean): Promise<CollectionInfo> {
   requireText(args.id, "getCollection: id");
   return withClient(async (client) => {
     try {
@@ -120,7 +125,7 @@ export async function getCollection(args: GetCollectionArgs): Promise<Collection
     } catch (e) {
       if (e instanceof NotFoundError) {
         throw new LookupNotFoundError(
-          `getCollection: no collection ${args.id} exists in this ScrapingPros account`,
+          `getCollection: no collection ${secret ? "with this (secret) id" : args.id} exists in this ScrapingPros account`,
         );
       }
       throw e;
@@ -128,9 +133,13 @@ export async function getCollection(args: GetCollectionArgs): Promise<Collection
   });
 }
 
-/** {@link getCollection} with `Input`s: no call while `id` is unknown (during preview). */
+/**
+ * {@link getCollection} with `Input`s: no call while `id` is unknown (during preview). The result is
+ * secret when `id` is, and an error does not name a secret id.
+ */
 export function getCollectionOutput(args: { id: pulumi.Input<string> }): pulumi.Output<CollectionInfo> {
-  return pulumi.output(args).apply((a) => getCollection({ id: a.id }));
+  const inputs = pulumi.output(args);
+  return inputs.apply(async (a) => lookUpCollection({ id: a.id }, await pulumi.isSecret(inputs)));
 }
 
 /**
@@ -166,6 +175,11 @@ export function listCollectionsOutput(
  * @throws LookupNotFoundError when the collection or the run does not exist.
  */
 export async function getRun(args: GetRunArgs): Promise<RunInfo> {
+  return lookUpRun(args, false);
+}
+
+/** `getRun`; `secret`: an argument is a secret, so its errors name neither id. */
+async function lookUpRun(args: GetRunArgs, secret: boolean): Promise<RunInfo> {
   requireText(args.collectionId, "getRun: collectionId");
   requireText(args.runId, "getRun: runId");
   return withClient(async (client) => {
@@ -173,21 +187,28 @@ export async function getRun(args: GetRunArgs): Promise<RunInfo> {
       return toRunInfo((await client.runs.get(args.collectionId, args.runId)).data, args.collectionId);
     } catch (e) {
       if (e instanceof NotFoundError) {
-        throw new LookupNotFoundError(
-          `getRun: no run ${args.runId} of collection ${args.collectionId} exists in this ScrapingPros account`,
-        );
+        const what = secret
+          ? "run with these (secret) ids"
+          : `run ${args.runId} of collection ${args.collectionId}`;
+        throw new LookupNotFoundError(`getRun: no ${what} exists in this ScrapingPros account`);
       }
       throw e;
     }
   });
 }
 
-/** {@link getRun} with `Input`s: no call while an argument is unknown. */
+/**
+ * {@link getRun} with `Input`s: no call while an argument is unknown. The result is secret when an
+ * argument is, and an error then names neither id.
+ */
 export function getRunOutput(args: {
   collectionId: pulumi.Input<string>;
   runId: pulumi.Input<string>;
 }): pulumi.Output<RunInfo> {
-  return pulumi.output(args).apply((a) => getRun({ collectionId: a.collectionId, runId: a.runId }));
+  const inputs = pulumi.output(args);
+  return inputs.apply(async (a) =>
+    lookUpRun({ collectionId: a.collectionId, runId: a.runId }, await pulumi.isSecret(inputs)),
+  );
 }
 
 /** Maps a run of the API to {@link RunInfo}. */

@@ -1,9 +1,13 @@
 /**
- * Checks of the stack's `scrapingpros:*` settings that only the program can make: whether the API
- * key is stored as a secret. (The dynamic provider receives config values already decrypted, so it
- * cannot tell.) Run once per deployment, when the stack's scope is registered.
+ * Checks of the stack's `scrapingpros:*` settings that the program makes before it registers
+ * anything: whether the API key is stored as a secret (the dynamic provider receives config values
+ * already decrypted, so it cannot tell), and whether the base URL in the stack config carries a
+ * credential (the engine would store the whole stack config in the state as the inputs of the
+ * default provider as soon as the first resource is registered). Run once per deployment, before
+ * the stack's scope is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { baseUrlError, CONFIG_KEYS } from "../provider/config";
 
 /** The warning for an API key stored in plain text, naming the stack's config file. */
 export function plainKeyWarning(stack: string): string {
@@ -26,8 +30,28 @@ export function apiKeyIsPlainText(
   return config[key] !== undefined && config[key] !== "" && !isSecret(key);
 }
 
-/** Logs {@link plainKeyWarning} on the stack when the key is stored in plain text. */
+/**
+ * The error for a `scrapingpros:baseUrl` in the stack config that carries a user name or password,
+ * or undefined. Only that case is checked here: other bad settings fail in the provider, on the
+ * resource, and a credential must be refused before the engine records the stack config.
+ */
+export function baseUrlCredentialError(
+  config: Record<string, string> = pulumi.runtime.allConfig(),
+): string | undefined {
+  const key = CONFIG_KEYS.baseUrl[0];
+  const value = config[key];
+  if (value === undefined || value === "") return undefined;
+  const message = baseUrlError(value, `stack config ${key}`, config[CONFIG_KEYS.apiKey[0]]);
+  return message?.includes("user name or password") ? message : undefined;
+}
+
+/**
+ * Logs {@link plainKeyWarning} on the stack when the key is stored in plain text.
+ * @throws pulumi.RunError when the stack config's base URL carries a credential ({@link baseUrlCredentialError}).
+ */
 export function checkStackSettings(): void {
+  const credential = baseUrlCredentialError();
+  if (credential) throw new pulumi.RunError(`pulumi-scrapingpros: ${credential}`);
   if (apiKeyIsPlainText()) {
     void pulumi.log.warn(plainKeyWarning(pulumi.getStack()), pulumi.runtime.getStackResource());
   }

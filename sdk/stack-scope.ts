@@ -35,8 +35,10 @@ type ScopeRegistry = WeakMap<object, StackScope>;
  * resource, so an Automation API process that runs several programs gets one scope per run, and
  * kept on `globalThis` under a `Symbol.for` key, so two copies of this package in one program
  * share it. The first call in a process checks that the dynamic-provider process can load this
- * package's provider from the program's working directory (see {@link ensureProviderModuleResolves}).
- * @throws pulumi.RunError when it cannot, naming the cause and the fix.
+ * package's provider from the program's working directory (see {@link ensureProviderModuleResolves}),
+ * and the stack's settings (`checkStackSettings`).
+ * @throws pulumi.RunError when it cannot, or when the stack config's base URL carries a credential,
+ *   naming the cause and the fix.
  */
 export function stackScope(): StackScope {
   const g = globalThis as { [SCOPES]?: ScopeRegistry };
@@ -46,10 +48,10 @@ export function stackScope(): StackScope {
   let scope = registry.get(run);
   if (!scope) {
     ensureProviderModuleResolves();
+    // Once per deployment, like the scope itself, and before it: a refused setting registers nothing.
+    checkStackSettings();
     scope = new StackScope(STACK_SCOPE_NAME);
     registry.set(run, scope);
-    // Once per deployment, like the scope itself.
-    checkStackSettings();
   }
   return scope;
 }

@@ -6,6 +6,8 @@ import type { CliResult, TestStack } from "../helpers/pulumi";
 
 const COLLECTION = "pulumi-nodejs:dynamic/scrapingpros:Collection";
 const STACK = "pulumi:pulumi:Stack";
+/** The stack's scope: the first resource a program registers, where a bad setting fails preview. */
+const STACK_SCOPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
 
 /** One diagnostic as `--json` reports it: the resource it is attached to, and its text. */
 interface Diagnostic {
@@ -169,7 +171,7 @@ describe("e2e: messages say what happened, to which resource and setting, and wh
     await stack.ok(["config", "rm", "scrapingpros:baseURL"]);
     assert.notEqual(r.code, 0);
     hasOne(
-      on(diagnostics(r), COLLECTION),
+      on(diagnostics(r), STACK_SCOPE),
       /unknown setting scrapingpros:baseURL in the stack config: did you mean scrapingpros:baseUrl\? Run `pulumi config rm scrapingpros:baseURL` and `pulumi config set scrapingpros:baseUrl <value>`\. The provider reads scrapingpros:apiKey, scrapingpros:baseUrl, scrapingpros:maxRetries, scrapingpros:timeoutMs, scrapingpros:deadlineMs/,
     );
     assert.equal(emu.requests().length, before);
@@ -190,7 +192,7 @@ describe("e2e: messages say what happened, to which resource and setting, and wh
     ] as const) {
       assert.notEqual(r.code, 0);
       hasOne(
-        on(diagnostics(r), COLLECTION),
+        on(diagnostics(r), STACK_SCOPE),
         new RegExp(
           `${source} is "${hostPort.replace(/\./g, "\\.")}": it has no scheme \\(add http:// or https://\\); expected an absolute http\\(s\\) URL such as https://api\\.scrapingpros\\.com`,
         ),

@@ -31,6 +31,7 @@ pulumi.runtime.setMocks(
 import { COLLECTION_TYPE, Collection, SERIALIZED_PROVIDER } from "../../../sdk/collection";
 import { COLLECTION_RUN_TYPE, CollectionRun, type CollectionRunArgs } from "../../../sdk/collection-run";
 import { COLLECTION_SET_TYPE, CollectionSet, CollectionSetError } from "../../../sdk/collection-set";
+import { secretInputNames, secretPropertyOfSource } from "../../../sdk/secret-inputs";
 import { STACK_SCOPE_TYPE } from "../../../sdk/stack-scope";
 import { SHARED_CASES, writeFiles } from "../../helpers/collection-file-cases";
 
@@ -383,4 +384,68 @@ describe("CollectionRun outputs: one vocabulary whatever the state holds", () =>
       );
     });
   }
+});
+
+describe("secret inputs: the SDK tells the provider which inputs are secret", () => {
+  it("plain arguments register no __secretInputs at all (no extra property per resource)", async () => {
+    assert.equal(
+      secretInputNames({ name: "a", requests: [{ url: "https://a.example" }] }, ["name", "requests"]),
+      undefined,
+    );
+    const c = new Collection("plain-args", { name: "p", requests: [{ url: "https://a.example" }] });
+    await out(c.id);
+    assert.ok(!("__secretInputs" in (registered.find((r) => r.name === "plain-args")?.inputs ?? {})));
+  });
+
+  it("names each top-level input holding a secret anywhere inside, as users write them", async () => {
+    const c = new Collection("secret-args", {
+      name: pulumi.secret("hidden-name"),
+      requests: [
+        { url: "https://example.com/ok" },
+        { url: "https://example.com/h", headers: { Cookie: pulumi.secret("session=s3cr3t") } },
+      ],
+      callbackUrl: pulumi.output("https://hooks.example/plain"),
+    });
+    await out(c.id);
+    const reg = registered.find((r) => r.name === "secret-args");
+    assert.deepEqual(reg?.inputs.__secretInputs, ["name", "requests"]);
+  });
+
+  it("outputs that are not secret register none: the key resolves to nothing", async () => {
+    const c = new Collection("output-args", { requests: pulumi.output([{ url: "https://a.example" }]) });
+    await out(c.id);
+    assert.ok(!("__secretInputs" in (registered.find((r) => r.name === "output-args")?.inputs ?? {})));
+  });
+
+  it("a CollectionRun names its secret inputs; a plain one registers none", async () => {
+    const coll = new Collection("run-source", { name: "rs", requests: [] });
+    const secretRun = new CollectionRun("secret-run", {
+      collectionId: coll.id,
+      callbackUrl: pulumi.secret("https://hooks.example/x?token=t0k3n"),
+      triggers: [pulumi.secret("nightly")],
+    });
+    const plainRun = new CollectionRun("plain-run", { collectionId: coll.id, triggers: 1 });
+    await Promise.all([out(secretRun.id), out(plainRun.id)]);
+    assert.deepEqual(registered.find((r) => r.name === "secret-run")?.inputs.__secretInputs, [
+      "triggers",
+      "callbackUrl",
+    ]);
+    assert.ok(!("__secretInputs" in (registered.find((r) => r.name === "plain-run")?.inputs ?? {})));
+  });
+
+  it("a run of a collection with a secret callbackUrl says so, for the webhook the run reports", async () => {
+    const hooked = new Collection("hooked-source", {
+      name: "hs",
+      requests: [],
+      callbackUrl: pulumi.secret("https://hooks.example/y?token=t0k3n"),
+    });
+    const secretSource = await secretPropertyOfSource(hooked.id, COLLECTION_TYPE, "callbackUrl");
+    assert.equal(secretSource, true);
+    assert.equal(secretPropertyOfSource("plain-id", COLLECTION_TYPE, "callbackUrl"), undefined);
+    const run = new CollectionRun("hooked-run", { collectionId: hooked.id });
+    await out(run.id);
+    assert.deepEqual(registered.find((r) => r.name === "hooked-run")?.inputs.__secretInputs, [
+      "collection.callbackUrl",
+    ]);
+  });
 });

@@ -183,4 +183,34 @@ describe("lookups (against the emulator)", () => {
     assert.equal(await (run as unknown as { isKnown: Promise<boolean> }).isKnown, false);
     assert.equal(emu.requests().length, mark);
   });
+
+  it("the Output forms keep a secret input secret: the result is secret, and an error names no secret id", async () => {
+    configure("config");
+    const found = getCollectionOutput({ id: pulumi.secret(alpha) });
+    assert.equal(await pulumi.isSecret(found), true);
+    assert.equal((await out(found)).name, "team-a-alpha");
+    const promise = (o: pulumi.Output<unknown>) =>
+      (o as unknown as { promise(): Promise<unknown> }).promise();
+    await assert.rejects(
+      promise(getCollectionOutput({ id: pulumi.secret("missing-SECRETID-1") })),
+      (e: Error) => {
+        assert.match(e.message, /^getCollection: no collection with this \(secret\) id exists/);
+        assert.ok(!e.message.includes("SECRETID"));
+        return true;
+      },
+    );
+    await assert.rejects(
+      promise(getRunOutput({ collectionId: alpha, runId: pulumi.secret("missing-SECRETRUN-2") })),
+      (e: Error) => {
+        assert.match(e.message, /^getRun: no run with these \(secret\) ids exists/);
+        assert.ok(!e.message.includes("SECRETRUN") && !e.message.includes(alpha));
+        return true;
+      },
+    );
+    // plain ids are still named, to help find the typo
+    await assert.rejects(
+      promise(getCollectionOutput({ id: "missing-plain" })),
+      /no collection missing-plain exists/,
+    );
+  });
 });
