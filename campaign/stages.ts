@@ -23,8 +23,8 @@ import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automa
 import { parse as parseYaml } from "yaml";
 import { pulumiBinDir } from "../tests/helpers/e2e";
 import { TEST_KEY } from "../tests/helpers/emulator";
-import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { type PostgresServer, startPostgres, tableName } from "../tests/helpers/postgres";
+import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { EMPTY_SIDECAR, linkRepoModules, pulumiEnv, removeEmptySidecars } from "../tests/helpers/pulumi";
 import { COLLECTION_TYPE, TSCONFIG } from "../tests/helpers/user-project";
 import {
