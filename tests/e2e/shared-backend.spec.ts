@@ -67,9 +67,12 @@ describe("e2e: two runners on one stack in a shared PostgreSQL backend (README, 
     );
   /** Starts `pulumi up` in a checkout with the collection's next PUT held by the emulator, and waits for it. */
   const upHeldAtPut = async (p: ExampleProject) => {
+    const seen = Math.max(0, ...emu.requests().map((r) => r.seq));
     emu.addFault({ method: "PUT", path: `/v1/async/collections/${catalog().id}`, action: "hold", times: 1 });
     const up = spawnPulumi(UP, p.projectDir, p.env, p.transcript);
-    await waitFor("the held PUT", () => emu.requests().some((r) => r.method === "PUT" && r.fault === "hold"));
+    await waitFor("the held PUT", () =>
+      emu.requests().some((r) => r.seq > seen && r.method === "PUT" && r.fault === "hold"),
+    );
     return up;
   };
   const cliOutput = (r: CliResult) => r.stdout + r.stderr;
