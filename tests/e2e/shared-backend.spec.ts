@@ -194,6 +194,10 @@ describe("e2e: two runners on one stack in a shared PostgreSQL backend (README, 
   it("the state is rows of one table, with no .attrs sidecar; the password reached neither output nor Pulumi's files", async () => {
     const stored = await keys();
     assert.ok(stored.includes("postgres/.pulumi/stacks/per-stage/dev.json"), stored.join("\n"));
+    assert.ok(
+      stored.some((k) => k.startsWith("postgres/.pulumi/history/per-stage/dev/")),
+      stored.join("\n"),
+    );
     assert.deepEqual(
       stored.filter((k) => k.endsWith(".attrs")),
       [],

@@ -60,6 +60,8 @@ const PROGRAMS = ["initdb", "postgres", "pg_isready", "psql"] as const;
 const ROLE = "pulumi";
 /** The database the state tables live in (the one `initdb` creates). */
 const DATABASE = "postgres";
+/** How long a server may take to accept connections (initdb included) on a loaded machine. */
+const START_TIMEOUT_MS = 120_000;
 /** PostgreSQL's limit on an identifier's length, in bytes. */
 const MAX_IDENTIFIER = 63;
 
@@ -450,7 +452,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
   const attempts = options.attempts ?? 5;
   const ports = options.ports ?? freePort;
-  let last = "";
+  let failure = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = await ports();
     const command = runAs === "postgres" ? "runuser" : "sh";
@@ -463,33 +465,43 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     ];
     // Its own session: a Ctrl-C at a terminal reaches the test process, whose exit then stops the server.
     const child = spawn(command, args, { env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
-    const outcome = await new Promise<"ready" | "failed">((resolve) => {
+    let stderr = "";
+    const outcome = await new Promise<"ready" | "failed" | "timeout">((resolve) => {
+      const timer = setTimeout(() => resolve("timeout"), START_TIMEOUT_MS);
+      const settle = (o: "ready" | "failed") => {
+        clearTimeout(timer);
+        resolve(o);
+      };
       let out = "";
       child.stdout?.on("data", (d: Buffer) => {
         out += d.toString();
-        if (/^ready$/m.test(out)) resolve("ready");
+        if (/^ready$/m.test(out)) settle("ready");
       });
       child.stderr?.on("data", (d: Buffer) => {
-        last += d.toString();
+        stderr += d.toString();
       });
-      child.once("exit", () => resolve("failed"));
+      child.once("exit", () => settle("failed"));
       child.once("error", (e) => {
-        last += String(e);
-        resolve("failed");
+        stderr += String(e);
+        settle("failed");
       });
     });
     if (outcome === "ready") return running(child, { id, port, password, root, binDir });
-    const serverLog = readIfAny(path.join(root, "server.log")) + readIfAny(path.join(root, "initdb.log"));
-    last = `${last}${serverLog}`;
+    if (outcome === "timeout") killAll(processesWithEnv(POSTGRES_SERVER_VAR, id));
+    const serverLog = readIfAny(path.join(root, "server.log"));
+    failure =
+      `${outcome === "timeout" ? `not ready after ${START_TIMEOUT_MS / 1000} s\n` : ""}` +
+      `${stderr}${readIfAny(path.join(root, "initdb.log"))}${serverLog}`;
     if (!portWasTaken(serverLog)) break;
-    log(
-      `PostgreSQL: port ${port} was taken meanwhile; trying another (attempt ${attempt + 1} of ${attempts})`,
-    );
-    last = "";
+    if (attempt < attempts) {
+      log(
+        `PostgreSQL: port ${port} was taken meanwhile; trying another (attempt ${attempt + 1} of ${attempts})`,
+      );
+    }
   }
   killAll(processesWithEnv(POSTGRES_SERVER_VAR, id));
   fs.rmSync(root, { recursive: true, force: true });
-  throw new Error(`PostgreSQL did not start (${binDir}, as ${runAs}):\n${last.slice(-4000)}`);
+  throw new Error(`PostgreSQL did not start (${binDir}, as ${runAs}):\n${failure.slice(-4000)}`);
 }
 
 function readIfAny(file: string): string {

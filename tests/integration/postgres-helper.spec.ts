@@ -134,6 +134,29 @@ describe("PostgreSQL test helper: a real throwaway server", function () {
     assert.match(lines.join("\n"), new RegExp(`port ${taken} was taken meanwhile; trying another`));
   });
 
+  it("fails with the server's log when every port it is given is taken", async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+    const taken = (squatter.address() as net.AddressInfo).port;
+    let asked = 0;
+    try {
+      await assert.rejects(
+        startPostgres({
+          attempts: 2,
+          ports: async () => {
+            asked++;
+            return taken;
+          },
+          log: () => undefined,
+        }),
+        /PostgreSQL did not start .*could not bind IPv4 address "127\.0\.0\.1": Address already in use/s,
+      );
+    } finally {
+      squatter.close();
+    }
+    assert.equal(asked, 2);
+  });
+
   for (const signal of ["SIGINT", "SIGKILL"] as const) {
     it(`stops when the process that started it ends by ${signal} (no stop called)`, async () => {
       const owner = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", OWNER], {
