@@ -126,14 +126,7 @@ describe("e2e: two runners on one stack in a shared PostgreSQL backend (README, 
     await setPages(second, 4);
     await second.up(STACK);
     assert.equal(catalog().requests.length, 4);
-    commit(second, first);
-    calls = emu.requests().length;
-    assert.deepEqual(
-      await first.preview(STACK),
-      { same: 3 },
-      "the first checkout sees the second's deployment",
-    );
-    assert.equal(emu.requests().length, calls);
+    commit(second, first); // the next test deploys from the first checkout on top of this state
   });
 
   it("two concurrent ups of the stage: the second meets the lock, which names pulumi cancel and the holder, and calls nothing; its rerun converges with no duplicate", async () => {
