@@ -1,18 +1,27 @@
 /**
  * `npm run campaign -- --deployments N --seed S [--workers W]`: the fault campaign of issue 8.
- * `npm run campaign -- --stages --deployments N --seed S [--rate-limit R/S] [--faults F,F]`: the per-stage example's
- * three stacks deployed concurrently (Automation API) against one rate-limited emulator account.
+ * `npm run campaign -- --stages --deployments N --seed S [--rate-limit R/S] [--faults F,F] [--backend file|postgres]`:
+ * the per-stage example's three stacks deployed concurrently (Automation API) against one rate-limited
+ * emulator account, their state in a folder (default) or in a throwaway PostgreSQL server.
  * Prints a line per deployment, then the table per fault kind; exits 1 when any deployment left a
  * duplicate, a divergence or a process behind.
  */
 import { parseArgs } from "node:util";
 import { abortNow, runCampaign } from "./campaign";
-import { abortStagesNow, runStagesCampaign, STAGE_FAULTS, type StageFault } from "./stages";
+import {
+  abortStagesNow,
+  runStagesCampaign,
+  STAGE_BACKENDS,
+  STAGE_FAULTS,
+  type StageBackend,
+  type StageFault,
+} from "./stages";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     abortNow();
     abortStagesNow();
+    // A PostgreSQL server of the campaign stops when this process's end closes its watchdog's stdin.
     process.exit(130);
   });
 }
@@ -26,6 +35,7 @@ async function main(): Promise<void> {
       stages: { type: "boolean", default: false },
       "rate-limit": { type: "string", default: "1/1" },
       faults: { type: "string" },
+      backend: { type: "string", default: "file" },
     },
     strict: true,
   });
@@ -48,6 +58,11 @@ async function main(): Promise<void> {
     );
   }
   if (faults && !values.stages) throw new Error("--faults applies to --stages only");
+  const backend = values.backend as StageBackend;
+  if (!(STAGE_BACKENDS as readonly string[]).includes(backend)) {
+    throw new Error(`--backend: ${JSON.stringify(backend)} is not one of ${STAGE_BACKENDS.join(", ")}`);
+  }
+  if (backend !== "file" && !values.stages) throw new Error("--backend applies to --stages only");
   const started = Date.now();
   if (values.stages) {
     const stages = await runStagesCampaign({
@@ -55,11 +70,12 @@ async function main(): Promise<void> {
       seed,
       rateLimit: values["rate-limit"],
       ...(faults ? { faults: faults as StageFault[] } : {}),
+      backend,
       log: (l) => process.stdout.write(`${l}\n`),
     });
     process.stdout.write(
       `\nstages campaign: ${deployments} deployments of dev, staging and prod at once, seed ${seed}, ` +
-        `rate limit ${values["rate-limit"]}${faults ? `, faults ${faults.join(", ")}` : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${stages.table}\n` +
+        `rate limit ${values["rate-limit"]}${faults ? `, faults ${faults.join(", ")}` : ""}, state in ${backend === "postgres" ? "PostgreSQL" : "a folder (file://)"}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${stages.table}\n` +
         `duplicates ${stages.duplicates}, divergences ${stages.divergences}, processes left ${stages.leftover}, ` +
         `empty state sidecars removed ${stages.sidecarRepairs}\n`,
     );

@@ -10,6 +10,10 @@
  * emulator's own store, the same invariants as the single-stack campaign: each stack holds exactly one
  * collection, with exactly the declared name, requests and callback URL; the next preview of every stack
  * is clean; the account holds no collection that no stack ever held; no process is left running.
+ *
+ * The three stacks share one state backend: a local folder (`file://`, the default) or, as teams that
+ * deploy from several CI runners do, a throwaway PostgreSQL server on loopback (`postgres://`, one
+ * table; `tests/helpers/postgres.ts`).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -19,6 +23,7 @@ import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automa
 import { parse as parseYaml } from "yaml";
 import { pulumiBinDir } from "../tests/helpers/e2e";
 import { TEST_KEY } from "../tests/helpers/emulator";
+import { type PostgresServer, startPostgres, tableName } from "../tests/helpers/postgres";
 import { describeProcesses, killAll, processesWithEnv } from "../tests/helpers/processes";
 import { EMPTY_SIDECAR, linkRepoModules, pulumiEnv, removeEmptySidecars } from "../tests/helpers/pulumi";
 import { COLLECTION_TYPE, TSCONFIG } from "../tests/helpers/user-project";
@@ -63,6 +68,10 @@ export const STAGE_FAULTS = [
 ] as const;
 export type StageFault = (typeof STAGE_FAULTS)[number];
 
+/** Where the three stacks keep their state. */
+export const STAGE_BACKENDS = ["file", "postgres"] as const;
+export type StageBackend = (typeof STAGE_BACKENDS)[number];
+
 export type StageEdit = "pages" | "sites" | "browser" | "callback" | "destroy";
 
 /** What happened in one deployment of the three stacks. */
@@ -87,11 +96,20 @@ export interface StagesCampaignOptions {
    * @default every fault in {@link STAGE_FAULTS}
    */
   faults?: readonly StageFault[];
+  /**
+   * The state backend of the three stacks: a folder (`file://`), or one table of a PostgreSQL server
+   * on loopback started for the campaign (installed with apt first when missing, as root).
+   * @default "file"
+   */
+  backend?: StageBackend;
   log?: (line: string) => void;
 }
 
 export interface StagesCampaignResult extends CampaignTotals {
   records: StagesRecord[];
+  backend: StageBackend;
+  /** Processes of the PostgreSQL server still running after it was stopped (counted in `leftover`). */
+  serverLeftover: number;
 }
 
 const MARK_VAR = "SP_CAMPAIGN_STAGE";
@@ -164,7 +182,7 @@ interface StageRun {
   mark: string;
   stack: Stack;
   config: StageConfig;
-  /** The file backend's directory, shared by the three stacks. */
+  /** The file backend's directory, shared by the three stacks (unused with PostgreSQL). */
   stateDir: string;
   /** The collection the stack held at the last check. */
   collectionId?: string;
@@ -246,6 +264,9 @@ export async function runStagesCampaign(options: StagesCampaignOptions): Promise
   linkRepoModules(projectDir);
   const binDir = pulumiBinDir();
   const env = pulumiEnv(binDir, dir);
+  const backend = options.backend ?? "file";
+  let server: PostgresServer | undefined;
+  let serverLeftover = 0;
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true });
   const emu = new EmulatorProcess(path.join(dir, "emulator.jsonl"), TEST_KEY, [
     "--rate-limit",
@@ -255,6 +276,11 @@ export async function runStagesCampaign(options: StagesCampaignOptions): Promise
   const records: StagesRecord[] = [];
   const seen = new Set<string>();
   try {
+    if (backend === "postgres") {
+      server = await startPostgres({ log });
+      // The URL has no password; the CLI gets it as PGPASSWORD, as the README advises.
+      Object.assign(env, server.backendEnv(tableName(`stages_seed_${options.seed}`)));
+    }
     await emu.start();
     for (const stage of STAGES) {
       const mark = `${stage}-${process.pid}-${Date.now()}`;
@@ -283,9 +309,17 @@ export async function runStagesCampaign(options: StagesCampaignOptions): Promise
     await emu.stop().catch(() => undefined);
     for (const run of runs) killAll(processesWithEnv(MARK_VAR, run.mark));
     for (const run of runs) marks.delete(run.mark);
+    if (server) {
+      await server.stop();
+      const left = server.processes();
+      serverLeftover = left.length;
+      if (left.length > 0) log(`PostgreSQL server processes left running:\n${describeProcesses(left)}`);
+      killAll(left);
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { records, ...campaignTotals(records, (r) => r.divergences.length > 0, stagesTable(records)) };
+  const totals = campaignTotals(records, (r) => r.divergences.length > 0, stagesTable(records));
+  return { records, backend, serverLeftover, ...totals, leftover: totals.leftover + serverLeftover };
 }
 
 /** One deployment: edits, the three concurrent `up`s under a fault, and the reruns. */

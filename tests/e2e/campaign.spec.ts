@@ -2,11 +2,12 @@
  * Issue 8, item 4: a seeded slice of the fault campaign (`npm run campaign`). Ten deployments of
  * randomly edited programs under random faults (CLI killed before or after the API commits, or right
  * after it answers; a dropped answer; 5xx and 429 bursts; the emulator killed and restarted), each
- * followed by what a user does next, then checked against the emulator's own store.
+ * followed by what a user does next, then checked against the emulator's own store. The stages slice
+ * (three stacks at once) runs twice, its state in a folder and in a PostgreSQL server (issue 20).
  */
 import * as assert from "node:assert/strict";
 import { type DeploymentRecord, runCampaign } from "../../campaign/campaign";
-import { runStagesCampaign } from "../../campaign/stages";
+import { runStagesCampaign, type StageBackend } from "../../campaign/stages";
 
 /** Lines of the records that diverged, for the failure message. */
 const diverged = (records: DeploymentRecord[]): string =>
@@ -68,27 +69,41 @@ describe("e2e: fault campaign (issue 8, item 4)", () => {
     );
   });
 
-  it("stages, seed 2, 2 deployments: dev, staging and prod at once against one rate-limited account, a stage killed (item 5)", async function () {
-    this.timeout(1_200_000);
+  /**
+   * The stages slice: seed 2, 2 deployments; the first creates the three stages, the second kills one
+   * stage's CLI mid-update. The same seed gives the same edits and faults on either backend.
+   */
+  async function stagesSlice(backend: StageBackend): Promise<void> {
     const lines: string[] = [];
     const result = await runStagesCampaign({
       deployments: 2,
       seed: 2,
       rateLimit: "1/1",
-      // The first deployment creates the three stages; the second kills one stage's CLI mid-update.
       faults: ["kill-held-update", "kill-after-update"],
+      backend,
       log: (l) => lines.push(l),
     });
     const why = `${result.table}\n${lines.join("\n")}`;
+    assert.equal(result.backend, backend);
     assert.equal(result.records.length, 2);
     assert.equal(result.duplicates, 0, why);
     assert.equal(result.divergences, 0, why);
     assert.equal(result.leftover, 0, why);
-    // The slice meets the account's limit and kills one stage's CLI mid-deployment.
+    // The slice meets the account's limit and kills one stage's CLI mid-deployment, which leaves its
+    // lock in the backend: the rerun meets it and runs `pulumi cancel`.
     assert.ok(result.records.reduce((a, r) => a + r.throttled, 0) > 0, why);
-    assert.ok(
-      result.records.some((r) => r.fault.startsWith("kill") && r.triggered && r.reruns > 0),
-      why,
-    );
+    const killed = result.records.filter((r) => r.fault.startsWith("kill") && r.triggered);
+    assert.equal(killed.length, 1, why);
+    assert.ok((killed[0]?.reruns ?? 0) > 0 && (killed[0]?.cancels ?? 0) > 0, why);
+  }
+
+  it("stages, seed 2, 2 deployments: dev, staging and prod at once against one rate-limited account, a stage killed (item 5)", async function () {
+    this.timeout(1_200_000);
+    await stagesSlice("file");
+  });
+
+  it("stages on PostgreSQL, the same slice: the three stacks' state in one table of a shared backend (issue 20)", async function () {
+    this.timeout(1_200_000);
+    await stagesSlice("postgres");
   });
 });
