@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Integer } from "./collection";
 import { stackScope } from "./stack-scope";
 
 /** The type token. Never change it: existing state would be orphaned. */
@@ -70,13 +71,13 @@ export class CollectionRun extends pulumi.CustomResource {
   /** `in_progress`, `completed`, or another value the API reports (kept as given, API notes §4.3). */
   declare readonly status: pulumi.Output<string>;
   /** Jobs in the run (one per deduplicated request); `null` when the API omits it. */
-  declare readonly totalRequests: pulumi.Output<number | null>;
+  declare readonly totalRequests: pulumi.Output<Integer | null>;
   /** Jobs that ended successfully; `null` when the API omits it. */
-  declare readonly successRequests: pulumi.Output<number | null>;
+  declare readonly successRequests: pulumi.Output<Integer | null>;
   /** Jobs that failed; `null` when the API omits it. */
-  declare readonly failedRequests: pulumi.Output<number | null>;
+  declare readonly failedRequests: pulumi.Output<Integer | null>;
   /** Jobs that timed out; `null` when the API omits it. */
-  declare readonly timeoutRequests: pulumi.Output<number | null>;
+  declare readonly timeoutRequests: pulumi.Output<Integer | null>;
   /** One id per job (empty when the API does not list them). */
   declare readonly jobIds: pulumi.Output<string[]>;
   /** The run's webhook as the API reports it (the declared one, or the collection's); `null` without one. */
