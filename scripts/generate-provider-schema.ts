@@ -277,9 +277,10 @@ class SchemaBuilder {
       types,
       language: {
         nodejs: {
-          // No Node.js SDK is generated (it would need a newer @pulumi/pulumi than this package
-          // pins). Code Pulumi generates for TypeScript (`pulumi convert`, `pulumi import`) imports
-          // this npm package, whose classes and lookups carry the same names.
+          // No Node.js SDK is generated: it would need a newer @pulumi/pulumi than this package
+          // pins. TypeScript that Pulumi's code generators write from this schema imports this npm
+          // package, which we own and whose classes and lookups carry the same names; the default,
+          // `@pulumi/scrapingpros`, is a name we do not own.
           packageName: "pulumi-scrapingpros",
         },
         python: { packageName: "pulumi_scrapingpros", requires: { pulumi: ">=3.0.0,<4.0.0" } },
