@@ -35,7 +35,12 @@ export interface ProviderSettings {
   sources: Partial<Record<SettingName, SettingSource>>;
 }
 
-/** Config keys and their environment fallbacks. */
+/**
+ * The provider's settings, each with its stack config key and its environment variable. A setting is
+ * read from the stack config (`scrapingpros:<name>`) first, then from the environment; unset, the
+ * client's default applies. A bad value, or a `scrapingpros:*` key that is not a setting, fails before
+ * any API call, with the setting's name, where its value came from and the expected form.
+ */
 export const CONFIG_KEYS = {
   /** The API key (set it with `pulumi config set --secret`). */
   apiKey: ["scrapingpros:apiKey", "SCRAPINGPROS_API_KEY"],

@@ -16,6 +16,7 @@ export * from "./diff";
 export type { MessageSink, Severity } from "./engine-log";
 export * from "./idempotency";
 export * from "./inputs";
+export * from "./native/schema";
 export * from "./results";
 export * from "./stack-scope-provider";
 export * from "./url-rules";

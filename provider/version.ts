@@ -1,17 +1,22 @@
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 
-/** Finds this package's version by walking up from the compiled file to its package.json. */
-function readVersion(): string {
+/** The root of the `pulumi-scrapingpros` package: walks up from the compiled file to its package.json. */
+function findPackage(): { root: string; version: string } | undefined {
   for (let dir = __dirname; ; dir = nodePath.dirname(dir)) {
     const candidate = nodePath.join(dir, "package.json");
     if (fs.existsSync(candidate)) {
       const pkg = JSON.parse(fs.readFileSync(candidate, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "pulumi-scrapingpros" && pkg.version) return pkg.version;
+      if (pkg.name === "pulumi-scrapingpros" && pkg.version) return { root: dir, version: pkg.version };
     }
-    if (nodePath.dirname(dir) === dir) return "0.0.0";
+    if (nodePath.dirname(dir) === dir) return undefined;
   }
 }
 
+const found = findPackage();
+
 /** The version of the `pulumi-scrapingpros` package. */
-export const PACKAGE_VERSION: string = readVersion();
+export const PACKAGE_VERSION: string = found?.version ?? "0.0.0";
+
+/** The directory of the package's package.json (which holds `schema/`); undefined when it cannot be found. */
+export const PACKAGE_ROOT: string | undefined = found?.root;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { COLLECTION_CALLBACK_SECRET } from "../provider/secrets";
 import { isoTime } from "../provider/state-wire";
+import type { Integer } from "./collection";
 import { COLLECTION_TYPE } from "./collection";
 import { secretInputNames, secretPropertyOfSource } from "./secret-inputs";
 import { stackScope } from "./stack-scope";
@@ -76,13 +77,13 @@ export class CollectionRun extends pulumi.CustomResource {
   /** `in_progress`, `completed`, or another value the API reports (kept as given, API notes §4.3). */
   declare readonly status: pulumi.Output<string>;
   /** Jobs in the run (one per deduplicated request); `null` when the API omits it. */
-  declare readonly totalRequests: pulumi.Output<number | null>;
+  declare readonly totalRequests: pulumi.Output<Integer | null>;
   /** Jobs that ended successfully; `null` when the API omits it. */
-  declare readonly successRequests: pulumi.Output<number | null>;
+  declare readonly successRequests: pulumi.Output<Integer | null>;
   /** Jobs that failed; `null` when the API omits it. */
-  declare readonly failedRequests: pulumi.Output<number | null>;
+  declare readonly failedRequests: pulumi.Output<Integer | null>;
   /** Jobs that timed out; `null` when the API omits it. */
-  declare readonly timeoutRequests: pulumi.Output<number | null>;
+  declare readonly timeoutRequests: pulumi.Output<Integer | null>;
   /** One id per job (empty when the API does not list them). */
   declare readonly jobIds: pulumi.Output<string[]>;
   /**

@@ -5,6 +5,25 @@ import { secretInputNames } from "./secret-inputs";
 import { stackScope } from "./stack-scope";
 
 /**
+ * A whole number. A `number` in TypeScript; the provider schema (`schema/provider.json`) types it
+ * `integer`, so generated SDKs use their integer types (`int` in Python and Go).
+ */
+export type Integer = number;
+
+/**
+ * A browser action of a request, e.g. `{ type: "wait-for-timeout", time: 5000 }` (API notes §3).
+ * Fields beyond these, and action types the package does not know, pass through unchanged.
+ */
+export interface BrowserActionArgs {
+  /** The action, e.g. `"wait-for-timeout"`, `"click"`; its other fields depend on it. */
+  type: pulumi.Input<string>;
+  /** For `"wait-for-timeout"`: how long to wait, in milliseconds (API notes §3). */
+  time?: pulumi.Input<Integer>;
+  /** Any other field of the action. */
+  [key: string]: unknown;
+}
+
+/**
  * One scrape request of a collection, in the API's own field names (they are sent as written).
  * Fields beyond these pass through unchanged, so new API parameters need no provider release.
  * @example { url: "https://example.com/tours/1", custom_id: "tour-1", browser: true }
@@ -20,14 +39,8 @@ export interface ScrapeRequestArgs {
   screenshot?: pulumi.Input<boolean>;
   /** Proxy selection, e.g. `"any"`. */
   use_proxy?: pulumi.Input<string>;
-  /** Browser actions, e.g. `{ type: "wait-for-timeout", time: 5000 }`. Unknown types pass through. */
-  actions?: pulumi.Input<
-    pulumi.Input<{
-      /** The action, e.g. `"wait-for-timeout"`, `"click"`; its other fields depend on it. */
-      type: pulumi.Input<string>;
-      [key: string]: unknown;
-    }>[]
-  >;
+  /** Browser actions, in order, e.g. `{ type: "wait-for-timeout", time: 5000 }`. Unknown types pass through. */
+  actions?: pulumi.Input<pulumi.Input<BrowserActionArgs>[]>;
   /** Any other per-request parameter of the API. */
   [key: string]: unknown;
 }
@@ -60,7 +73,7 @@ export interface ScrapeRequest {
 /** A URL the API refused when it saved the collection. */
 export interface BlockedUrlOutput {
   /** Position in the submitted `requests` list. */
-  index: number;
+  index: Integer;
   /** The URL as submitted. */
   url: string;
   /** `private_ip`, `dns_failed`, `blocked_hostname`, `invalid_protocol`, `invalid_port`, `malformed_url` or `blocked`. */
@@ -102,8 +115,9 @@ export interface CollectionArgs {
   adoptExisting?: pulumi.Input<boolean>;
   /**
    * Adopt the existing collection with this id instead of creating one: it is checked with one GET
-   * and brought to the declared state with one PUT. (Pulumi's `import` option does not work with
-   * dynamic resources: pulumi/pulumi#16175.)
+   * and brought to the declared state with one PUT.
+   * @remarks Pulumi's `import` option does not work with dynamic resources (pulumi/pulumi#16175):
+   * this is how a {@link Collection} takes over a collection that exists.
    */
   adoptId?: pulumi.Input<string>;
 }
@@ -125,7 +139,7 @@ export const SERIALIZED_PROVIDER =
  * through the ScrapingPros API. Destroying it removes it from the stack only: the API has no
  * delete, so the collection stays in the account (a warning names its id).
  *
- * This is a Pulumi dynamic resource (type `pulumi-nodejs:dynamic/scrapingpros:Collection`). Set the
+ * @remarks This is a Pulumi dynamic resource (type `pulumi-nodejs:dynamic/scrapingpros:Collection`). Set the
  * API key with `pulumi config set --secret scrapingpros:apiKey <key>` or `SCRAPINGPROS_API_KEY`.
  * @example
  * import { Collection } from "pulumi-scrapingpros";
@@ -149,9 +163,9 @@ export class Collection extends pulumi.CustomResource {
   /** Last update time, ISO 8601 UTC, as the API reports it (known after adoption or a refresh). */
   declare readonly updatedAt: pulumi.Output<string | null>;
   /** How many requests the API kept: submitted, minus duplicates skipped, minus blocked URLs. */
-  declare readonly requestCount: pulumi.Output<number>;
+  declare readonly requestCount: pulumi.Output<Integer>;
   /** How many requests the API dropped as duplicates of (url, custom_id). */
-  declare readonly duplicatesSkipped: pulumi.Output<number>;
+  declare readonly duplicatesSkipped: pulumi.Output<Integer>;
   /** URLs the API refused (SSRF protection) at the last create or update. */
   declare readonly blockedUrls: pulumi.Output<BlockedUrlOutput[]>;
   /** True when the collection existed before and was adopted by name or id. */

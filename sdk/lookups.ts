@@ -18,6 +18,7 @@ import { NotFoundError } from "../provider/client/errors";
 import type { CollectionSummary, Run } from "../provider/client/schemas";
 import { type ConfigSource, MISSING_KEY_MESSAGE, resolveSettings } from "../provider/config";
 import { isoTime } from "../provider/state-wire";
+import type { Integer } from "./collection";
 
 /**
  * A collection as the API reports it (API notes §2.2–§2.3). Requests and `callback_url` are not
@@ -79,13 +80,13 @@ export interface RunInfo {
   /** `in_progress` or `completed` as seen; any other value is kept as given and means ended. */
   status: string;
   /** Jobs in the run (one per deduplicated request); `null` when the API omits it. */
-  totalRequests: number | null;
+  totalRequests: Integer | null;
   /** Jobs that ended successfully; `null` when the API omits it. */
-  successRequests: number | null;
+  successRequests: Integer | null;
   /** Jobs that failed; `null` when the API omits it. */
-  failedRequests: number | null;
+  failedRequests: Integer | null;
   /** Jobs that timed out; `null` when the API omits it. */
-  timeoutRequests: number | null;
+  timeoutRequests: Integer | null;
   /** One id per job; empty when the API does not list them. */
   jobIds: string[];
   /** The webhook of this run; `undefined` without one (as an unset URL is everywhere in this package). */

@@ -121,8 +121,8 @@ describe("the published package (npm pack)", () => {
     assert.deepEqual(stale, [], "dist/ has files whose sources are gone: rebuild it from a clean dist/");
   });
 
-  it("stays small: under 250 kB packed", () => {
-    assert.ok(report.size < 250_000, `the package is ${report.size} bytes`);
+  it("stays small: under 300 kB packed", () => {
+    assert.ok(report.size < 300_000, `the package is ${report.size} bytes`);
   });
 
   it("is as big as the README says: its files, packed and unpacked kB within 10%", () => {
