@@ -13,5 +13,12 @@ function readVersion(): string {
   }
 }
 
+/**
+ * The version the plugin's build (scripts/build-plugin.js) writes into its bundle with esbuild's
+ * `define`: the bundle runs from Pulumi's plugin cache, where no package.json is above it.
+ */
+declare const SCRAPINGPROS_BUNDLED_VERSION: string | undefined;
+
 /** The version of the `pulumi-scrapingpros` package. */
-export const PACKAGE_VERSION: string = readVersion();
+export const PACKAGE_VERSION: string =
+  typeof SCRAPINGPROS_BUNDLED_VERSION === "string" ? SCRAPINGPROS_BUNDLED_VERSION : readVersion();
