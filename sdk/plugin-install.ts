@@ -122,7 +122,10 @@ export function compareInstalled(
   return { state: "same" };
 }
 
-/** Reads the manifest and checks the tarball beside it; a message when the package lacks its plugin. */
+/**
+ * Reads the manifest and checks the tarball beside it (present, with the manifest's SHA-256, built for
+ * this package's version); otherwise a message saying what is wrong and how to fix it.
+ */
 export function readPluginFiles(
   pluginDir: string,
 ): { manifest: PluginManifest; tarball: string } | { problem: string } {
@@ -142,6 +145,15 @@ export function readPluginFiles(
   }
   const tarball = path.join(pluginDir, manifest.tarball);
   if (!fs.existsSync(tarball)) return missing(`the plugin tarball ${tarball} is missing`);
+  const sha256 = crypto.createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
+  if (sha256 !== manifest.tarballSha256) {
+    return {
+      problem:
+        `the plugin tarball ${tarball} is not the one its manifest names (SHA-256 ${sha256}, expected ` +
+        `${manifest.tarballSha256}): it was changed or damaged. Install the package again, or rebuild it ` +
+        "(`npm run build`).",
+    };
+  }
   if (manifest.version !== PACKAGE_VERSION) {
     return {
       problem:

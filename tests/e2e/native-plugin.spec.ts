@@ -8,6 +8,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -207,8 +208,16 @@ describe("e2e: the native plugin, installed into Pulumi's plugin cache", functio
       const dir = freshDir("broken");
       const pluginDir = path.join(dir, "dist-plugin");
       fs.mkdirSync(pluginDir);
-      fs.copyFileSync(path.join(PLUGIN_DIR, "manifest.json"), path.join(pluginDir, "manifest.json"));
-      fs.writeFileSync(path.join(pluginDir, manifest.tarball), fs.readFileSync(tarball).subarray(0, 4096));
+      // Cut short, with a manifest that names it: the damage only pulumi can see.
+      const broken = fs.readFileSync(tarball).subarray(0, 4096);
+      fs.writeFileSync(path.join(pluginDir, manifest.tarball), broken);
+      fs.writeFileSync(
+        path.join(pluginDir, "manifest.json"),
+        JSON.stringify({
+          ...manifest,
+          tarballSha256: crypto.createHash("sha256").update(broken).digest("hex"),
+        }),
+      );
       let stdout = "";
       let stderr = "";
       const code = installPlugin(

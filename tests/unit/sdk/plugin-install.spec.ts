@@ -273,6 +273,19 @@ describe("pulumi-scrapingpros plugin install", () => {
     assert.deepEqual(fake.calls, []);
   });
 
+  it("a tarball that is not the one its manifest names (changed, damaged): exit 1 with both SHA-256, pulumi never runs", () => {
+    fs.appendFileSync(path.join(pluginDir, manifest.tarball), "!");
+    const r = cli("plugin", "install");
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `is not the one its manifest names \\(SHA-256 ${sha256("tarball!")}, expected ${manifest.tarballSha256}\\): it was changed or damaged`,
+      ),
+    );
+    assert.deepEqual(fake.calls, []);
+  });
+
   it("a plugin built for another version than the package: exit 1, rebuild", () => {
     fs.writeFileSync(
       path.join(pluginDir, "manifest.json"),
