@@ -42,7 +42,7 @@ export interface StageSummary {
  * Where the CLI writes, and from where relative paths start; for `plugin install`, optionally the
  * environment `pulumi` runs with, the plugin's folder and the command runner (injectable for tests).
  */
-export interface CliIo extends Pick<PluginInstallContext, "env" | "pluginDir" | "run"> {
+export interface CliIo extends Pick<PluginInstallContext, "env" | "pluginDir" | "platform" | "run"> {
   /** Writes to standard output: the problems, the JSON report, the annotations, the summary. */
   stdout: (text: string) => void;
   /** Writes to standard error: usage errors and the closing one-line verdict of the human format. */
@@ -164,7 +164,14 @@ export function main(argv: string[], io: CliIo): number {
     }
     return installPlugin(
       { reinstall: values.reinstall === true },
-      { stdout: io.stdout, stderr: io.stderr, env: io.env, pluginDir: io.pluginDir, run: io.run },
+      {
+        stdout: io.stdout,
+        stderr: io.stderr,
+        env: io.env,
+        pluginDir: io.pluginDir,
+        platform: io.platform,
+        run: io.run,
+      },
     );
   }
   if (values.reinstall !== undefined) {

@@ -48,6 +48,8 @@ export interface PluginInstallContext {
   env?: NodeJS.ProcessEnv;
   /** The folder holding `manifest.json` and the tarball; default this package's `dist/plugin`. */
   pluginDir?: string;
+  /** The operating system (default `process.platform`). */
+  platform?: NodeJS.Platform;
   /** Runs a command to completion; default `spawnSync` with `env`. */
   run?: (command: string, args: string[], env: NodeJS.ProcessEnv) => CommandResult;
 }
@@ -175,8 +177,9 @@ function outputOf(r: CommandResult): string {
 }
 
 /**
- * Installs the plugin; returns the exit code: 0 installed (or already installed, identical), 1 when
- * the package has no plugin, `pulumi` is missing or too old, or `pulumi plugin install` failed.
+ * Installs the plugin; returns the exit code: 0 installed (or already installed, identical), 1 on
+ * Windows, when the package has no plugin (or a damaged one), `pulumi` is missing or too old, or
+ * `pulumi plugin install` failed.
  * With `reinstall`, or when the installed copy of this version differs from this package's (another
  * build of the same version), it passes `--reinstall`.
  */
@@ -188,6 +191,12 @@ export function installPlugin(options: { reinstall: boolean }, ctx: PluginInstal
     return 1;
   };
 
+  if ((ctx.platform ?? process.platform) === "win32") {
+    return fail(
+      "the plugin's launcher is a POSIX shell script, which Pulumi on Windows cannot start: use Linux, " +
+        "macOS or WSL, or the dynamic provider.",
+    );
+  }
   const files = readPluginFiles(ctx.pluginDir ?? defaultPluginDir());
   if ("problem" in files) return fail(files.problem);
   const { manifest, tarball } = files;

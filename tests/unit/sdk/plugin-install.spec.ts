@@ -109,10 +109,12 @@ describe("pulumi-scrapingpros plugin install", () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  let platform: NodeJS.Platform = "linux";
   function cli(...argv: string[]) {
     let stdout = "";
     let stderr = "";
     const io: CliIo = {
+      platform,
       cwd: dir,
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
@@ -284,6 +286,21 @@ describe("pulumi-scrapingpros plugin install", () => {
       ),
     );
     assert.deepEqual(fake.calls, []);
+  });
+
+  it("on Windows: exit 1, the launcher is a shell script; pulumi never runs", () => {
+    platform = "win32";
+    try {
+      const r = cli("plugin", "install");
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /POSIX shell script, which Pulumi on Windows cannot start: use Linux, macOS or WSL/,
+      );
+      assert.deepEqual(fake.calls, []);
+    } finally {
+      platform = "linux";
+    }
   });
 
   it("a plugin built for another version than the package: exit 1, rebuild", () => {
