@@ -13,10 +13,22 @@ function findPackage(): { root: string; version: string } | undefined {
   }
 }
 
+/**
+ * The version the plugin's build (scripts/build-plugin.js) writes into its bundle with esbuild's
+ * `define`: the bundle runs from Pulumi's plugin cache, where no package.json is above it.
+ */
+declare const SCRAPINGPROS_BUNDLED_VERSION: string | undefined;
+
 const found = findPackage();
 
 /** The version of the `pulumi-scrapingpros` package. */
-export const PACKAGE_VERSION: string = found?.version ?? "0.0.0";
+export const PACKAGE_VERSION: string =
+  typeof SCRAPINGPROS_BUNDLED_VERSION === "string"
+    ? SCRAPINGPROS_BUNDLED_VERSION
+    : (found?.version ?? "0.0.0");
 
-/** The directory of the package's package.json (which holds `schema/`); undefined when it cannot be found. */
+/**
+ * The directory of the package's package.json (which holds `schema/`); undefined when it cannot be
+ * found, as in the plugin's bundle.
+ */
 export const PACKAGE_ROOT: string | undefined = found?.root;

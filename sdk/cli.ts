@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /**
- * `pulumi-scrapingpros validate [dir] [--overlay dir]... [--format human|json|github] [--summary]`:
- * checks collection files as `CollectionSet` and the provider's `check` do, without Pulumi and
- * without the network. Exit code 0 when every file is valid, 1 when any is not, 2 on bad usage.
+ * The package's CLI, `pulumi-scrapingpros`:
+ * - `validate [dir] [--overlay dir]... [--format human|json|github] [--summary]` checks collection
+ *   files as `CollectionSet` and the provider's `check` do, without Pulumi and without the network.
+ *   Exit code 0 when every file is valid, 1 when any is not, 2 on bad usage.
+ * - `plugin install [--reinstall]` installs the native provider plugin the package carries into
+ *   Pulumi's plugin cache (`sdk/plugin-install.ts`). Exit code 0 when installed, 1 when it could not
+ *   be, 2 on bad usage.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -12,6 +16,7 @@ import {
   type LoadedCollection,
   loadCollectionFiles,
 } from "./collection-files";
+import { installPlugin, type PluginInstallContext } from "./plugin-install";
 
 /** What one stage's files declare, for a reviewer to see what a change costs. */
 export interface StageSummary {
@@ -33,8 +38,11 @@ export interface StageSummary {
   actions: number;
 }
 
-/** Where the CLI writes, and from where relative paths start (injectable for tests). */
-export interface CliIo {
+/**
+ * Where the CLI writes, and from where relative paths start; for `plugin install`, optionally the
+ * environment `pulumi` runs with, the plugin's folder and the command runner (injectable for tests).
+ */
+export interface CliIo extends Pick<PluginInstallContext, "env" | "pluginDir" | "platform" | "run"> {
   /** Writes to standard output: the problems, the JSON report, the annotations, the summary. */
   stdout: (text: string) => void;
   /** Writes to standard error: usage errors and the closing one-line verdict of the human format. */
@@ -44,6 +52,7 @@ export interface CliIo {
 }
 
 const USAGE = `Usage: pulumi-scrapingpros validate [dir] [--overlay dir]... [--format human|json|github] [--summary]
+       pulumi-scrapingpros plugin install [--reinstall]
 
 Checks every *.yaml, *.yml and *.json collection file of dir (default: collections), alone and
 merged with each --overlay directory (one stage each), by the rules the provider applies.
@@ -58,7 +67,15 @@ An --overlay directory that does not exist means that stage has no overlays (as 
 CollectionSet): it is checked with the base files alone, and a note names the directory.
 Two files whose names are alike (ignoring case and surrounding spaces) in a stage are an error.
 
-Exit code: 0 when every file is valid, 1 when any is not, 2 on bad usage.
+plugin install runs \`pulumi plugin install resource scrapingpros <version> --file <tarball>\`
+with the pulumi on PATH: the native provider plugin this package carries goes into Pulumi's plugin
+cache ($PULUMI_HOME/plugins, ~/.pulumi/plugins by default), where every project finds it.
+
+  --reinstall      replace the installed copy of this version even when it is identical
+                   (a copy that differs from this package's is replaced without it)
+
+Exit code: 0 when every file is valid (plugin install: when the plugin is installed), 1 when any
+is not (when it could not be installed), 2 on bad usage.
 `;
 
 /** Counts what a stage declares. */
@@ -132,6 +149,34 @@ export function main(argv: string[], io: CliIo): number {
   if (values.help) {
     io.stdout(USAGE);
     return 0;
+  }
+  if (positionals[0] === "plugin") {
+    const [, sub, ...rest] = positionals;
+    const foreign = (["overlay", "format", "summary"] as const).find((o) => values[o] !== undefined);
+    if (sub !== "install" || rest.length > 0 || foreign) {
+      const what = foreign
+        ? `--${foreign} is an option of validate, not of plugin install`
+        : sub === undefined
+          ? "plugin: no subcommand (install)"
+          : `unexpected argument: ${sub === "install" ? rest[0] : sub}`;
+      io.stderr(`${what}\n\n${USAGE}`);
+      return 2;
+    }
+    return installPlugin(
+      { reinstall: values.reinstall === true },
+      {
+        stdout: io.stdout,
+        stderr: io.stderr,
+        env: io.env,
+        pluginDir: io.pluginDir,
+        platform: io.platform,
+        run: io.run,
+      },
+    );
+  }
+  if (values.reinstall !== undefined) {
+    io.stderr(`--reinstall is an option of plugin install, not of validate\n\n${USAGE}`);
+    return 2;
   }
   const [command, dir = "collections", ...extra] = positionals;
   if (command !== "validate" || extra.length > 0) {
@@ -224,6 +269,7 @@ function parse(argv: string[]) {
       overlay: { type: "string", multiple: true },
       format: { type: "string" },
       summary: { type: "boolean" },
+      reinstall: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });

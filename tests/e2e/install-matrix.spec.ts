@@ -9,6 +9,10 @@
  * directory the engine starts it in (the project's folder, or the one an Automation API program runs in), so
  * each layout checks that this resolves. pnpm's store and yarn's cache live in the git-ignored
  * `.tools/` folder, so runs after the first are offline.
+ *
+ * The native plugin's route (issue 17): the tarball installed with npm, `npx pulumi-scrapingpros
+ * plugin install`, the npm project removed, and a Pulumi YAML project elsewhere that loads the plugin
+ * from Pulumi's plugin cache (tests/helpers/native-plugin.ts: what that project deploys).
  */
 import * as assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -18,6 +22,7 @@ import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
 import { pulumiBinDir } from "../helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../helpers/emulator";
+import { nativeCycle } from "../helpers/native-plugin";
 import { installEnv } from "../helpers/packages";
 import { type CliResult, changesOf, pulumiEnv, spawnPulumi, succeeded } from "../helpers/pulumi";
 import { apiCallsSince, COLLECTION_TYPE } from "../helpers/user-project";
@@ -261,6 +266,26 @@ describe("e2e: install matrix (issue 11)", function () {
       fs.realpathSync(path.join(project, "node_modules", "pulumi-scrapingpros")),
     );
     await deployCycle(project, dir);
+  });
+
+  it("the native plugin: npm install of the tarball, npx pulumi-scrapingpros plugin install, the npm project removed, a YAML project elsewhere loads the plugin from the cache", async () => {
+    const dir = freshDir("plugin");
+    const tools = path.join(dir, "tools");
+    writeJson(path.join(tools, "package.json"), { name: "tools", private: true });
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], tools);
+    const version = (
+      JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }
+    ).version;
+    const env = { ...installEnv(), ...pulumiEnv(binDir, dir) };
+    const installed = await run("npx", ["--no", "pulumi-scrapingpros", "plugin", "install"], tools, env);
+    const cache = path.join(dir, "home", "plugins", `resource-scrapingpros-v${version}`);
+    assert.ok(
+      installed.stdout.includes(`installed resource plugin scrapingpros ${version} in ${cache}.\n`),
+      installed.stdout,
+    );
+    // The plugin needs Node.js and nothing else: no package, no node_modules left on the machine.
+    fs.rmSync(tools, { recursive: true, force: true });
+    await nativeCycle(path.join(dir, "project"), env, version);
   });
 
   it("npm workspace: dependencies hoisted to the workspace root, the Pulumi project in infra/", async () => {
