@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { firstTooDeep, formatPath, MAX_DEPTH } from "../provider/collection-rules";
+import { firstTooDeep, formatPath, MAX_DEPTH } from "../provider/core/rules/collection-rules";
 import { parseDurationMs } from "./duration";
 import { secretInputNames } from "./secret-inputs";
 import { stackScope } from "./stack-scope";

@@ -4,7 +4,7 @@
  *
  * They run in the program's process, not in the provider's, and read the same settings as the
  * resources: the stack's `scrapingpros:*` config first, then the `SCRAPINGPROS_*` environment
- * variables (provider/config.ts, `resolveSettings`). The API key is used only as the Bearer header:
+ * variables (provider/core/config.ts, `resolveSettings`). The API key is used only as the Bearer header:
  * it is never in a result, an error or a log line.
  *
  * Preview: like Pulumi's own invokes, a lookup whose inputs are known makes its call during
@@ -16,8 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ScrapingProsClient } from "../provider/client/client";
 import { NotFoundError } from "../provider/client/errors";
 import type { CollectionSummary, Run } from "../provider/client/schemas";
-import { type ConfigSource, MISSING_KEY_MESSAGE, resolveSettings } from "../provider/config";
-import { isoTime } from "../provider/state-wire";
+import { type ConfigSource, MISSING_KEY_MESSAGE, resolveSettings } from "../provider/core/config";
+import { isoTime } from "../provider/core/state-wire";
 
 /**
  * A collection as the API reports it (API notes §2.2–§2.3). Requests and `callback_url` are not

@@ -5,7 +5,7 @@
  * namespaces (`collections`, `runs`, `jobs`) are thin: a path and a schema each.
  */
 import { Agent, type Dispatcher, request as undiciRequest } from "undici";
-import { PACKAGE_VERSION } from "../version";
+import { PACKAGE_VERSION } from "../core/version";
 import {
   ApiConnectionError,
   type ApiError,
