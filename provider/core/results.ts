@@ -2,7 +2,24 @@
  * What the resource providers' methods return to the Pulumi engine (the dynamic-provider protocol's
  * results, with the property types this package uses).
  */
-import type { CheckFailure } from "./collection/check";
+import type { RuleCode } from "./rules/collection-rules";
+
+/**
+ * The kind of a {@link CheckFailure}: the rule codes of the collection's fields, and those of the
+ * resource's own properties (`unknown_property`; `invalid_path` for a `replaceOnChanges` path;
+ * `conflict` for a combination of properties that cannot work).
+ */
+export type CheckCode = RuleCode | "unknown_property" | "invalid_path" | "conflict" | "secret_id";
+
+/** One problem with an input, as the engine reports it. */
+export interface CheckFailure {
+  /** The input's property path, e.g. `requests[3].url` or `name`. */
+  property: string;
+  /** What is wrong and what is expected, for the user; never the value. */
+  reason: string;
+  /** The kind of problem; `checkCollection` always sets it (the engine shows only `property` and `reason`). */
+  code?: CheckCode;
+}
 
 /** What `check` returns: the inputs to store and what is wrong with them. */
 export interface CheckResult {

@@ -6,12 +6,11 @@
  */
 
 import { deriveAutoName } from "../identity";
-import type { CheckResult } from "../results";
+import type { CheckCode, CheckFailure, CheckResult } from "../results";
 import {
   callbackUrlProblems,
   formatPath,
   nameProblems,
-  type RuleCode,
   type RuleProblem,
   requestsProblems,
   UNKNOWN,
@@ -21,23 +20,7 @@ import { SECRET_INPUTS, secretInputsOf } from "../secrets";
 import { parsePropertyPath } from "./diff";
 import { INTERNAL_INPUTS, REPLACE_PROPERTIES } from "./state";
 
-/**
- * The kind of a {@link CheckFailure}: the rule codes of the collection's fields, and those of the
- * resource's own properties (`unknown_property`; `invalid_path` for a `replaceOnChanges` path;
- * `conflict` for a combination of properties that cannot work).
- */
-export type CheckCode = RuleCode | "unknown_property" | "invalid_path" | "conflict" | "secret_id";
-
-/** One problem with an input, as the engine reports it. */
-export interface CheckFailure {
-  /** The input's property path, e.g. `requests[3].url` or `name`. */
-  property: string;
-  /** What is wrong and what is expected, for the user; never the value. */
-  reason: string;
-  /** The kind of problem; `checkCollection` always sets it (the engine shows only `property` and `reason`). */
-  code?: CheckCode;
-}
-
+export type { CheckCode, CheckFailure } from "../results";
 export { UNKNOWN };
 
 const TOP_LEVEL = new Set([
