@@ -8,17 +8,32 @@ import { StackScopeProvider } from "./dynamic/stack-scope-provider";
 import { startEngineWatchdog } from "./engine/engine-watchdog";
 
 export * from "./client";
+export * from "./client";
 export * from "./core/collection/check";
 export * from "./core/collection/diff";
 export * from "./core/collection/state";
+export { checkCollectionRun, unknownRunPropertyReason } from "./core/collection-run/check";
+export { progressOf } from "./core/collection-run/operations";
+export * from "./core/collection-run/own-run";
+export {
+  type CollectionRunInputs,
+  type CollectionRunOutputs,
+  DEFAULT_RUN_TIMEOUT_SECONDS,
+  INTERNAL_RUN_INPUTS,
+  KNOWN_RUN_PROPERTIES,
+  RUN_OUTPUT_NAMES,
+  RUN_REPLACE_PROPERTIES,
+} from "./core/collection-run/state";
 export * from "./core/config";
 export * from "./core/identity";
+export type { MessageSink, Severity } from "./core/message-sink";
+export { ResourceInitError } from "./core/resource-init-error";
 export * from "./core/results";
 export * from "./core/rules/url-rules";
 export * from "./dynamic/collection-provider";
 export * from "./dynamic/collection-run-provider";
 export * from "./dynamic/stack-scope-provider";
-export type { MessageSink, Severity } from "./engine/engine-log";
+export { forEngine, type Warn } from "./dynamic/wire";
 
 /** The provider instance the serialized Collection resources call into. */
 export const collectionProvider = new CollectionProvider();

@@ -25,7 +25,7 @@ export interface ConfiguredClientOptions {
 }
 
 /** Pulumi's dynamic-provider `Config`: `get`, and the raw map of every key of the stack. */
-type EngineConfig = ConfigSource & { rawConfig?: Record<string, unknown> };
+export type EngineConfig = ConfigSource & { rawConfig?: Record<string, unknown> };
 
 /** Settings and a lazily built client, rebuilt when the configuration changes. */
 export class ConfiguredClient {

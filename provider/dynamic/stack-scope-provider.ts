@@ -11,10 +11,10 @@
  * - read   → the stored id
  * - delete → nothing
  */
-import { randomUUID } from "node:crypto";
 import type { ConfigSource } from "../core/config";
 import { ConfiguredClient } from "../core/configured-client";
 import type { CheckResult, CreateResult, DiffResult, ReadResult } from "../core/results";
+import { newStackScopeId } from "../core/stack-scope";
 
 /** Options of {@link StackScopeProvider}, for tests. */
 export interface StackScopeProviderOptions {
@@ -52,7 +52,7 @@ export class StackScopeProvider {
 
   /** Draws a random UUID (version 4) as the id; the state is empty. */
   async create(): Promise<CreateResult> {
-    return { id: randomUUID(), outs: {} };
+    return { id: newStackScopeId(), outs: {} };
   }
 
   /** Returns the stored id and state unchanged (there is nothing to ask the API). */

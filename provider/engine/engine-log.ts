@@ -10,19 +10,8 @@
  * script), or if the engine cannot be reached, it writes to stderr as before.
  */
 import * as path from "node:path";
+import { type MessageSink, type Severity, stderrSink } from "../core/message-sink";
 import { isDynamicProviderProcess } from "./engine-watchdog";
-
-/** How much a message matters; `debug` is shown only with `pulumi up --debug` (or `-v`). */
-export type Severity = "debug" | "info" | "warning" | "error";
-
-/** Where provider messages go. `urn` attaches the message to that resource when known. */
-export type MessageSink = (severity: Severity, message: string, urn?: string) => Promise<void>;
-
-/** Writes to stderr: what the engine shows under the stack. `debug` messages are dropped. */
-export const stderrSink: MessageSink = async (severity, message) => {
-  if (severity === "debug") return;
-  console.error(severity === "info" ? message : `${severity}: ${message}`);
-};
 
 /**
  * The engine's address as the dynamic-provider host received it: its first argument that is not

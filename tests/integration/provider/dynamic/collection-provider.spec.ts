@@ -3,7 +3,8 @@ import type { RunningEmulator } from "../../../../emulator";
 import { ScrapingProsClient } from "../../../../provider/client/client";
 import { MISSING_KEY_MESSAGE } from "../../../../provider/core/config";
 import { deriveIdempotencyKey } from "../../../../provider/core/identity";
-import { CollectionProvider, ResourceInitError } from "../../../../provider/dynamic/collection-provider";
+import { ResourceInitError } from "../../../../provider/core/resource-init-error";
+import { CollectionProvider } from "../../../../provider/dynamic/collection-provider";
 import { calls, methodsSince, startTestEmulator, TEST_KEY } from "../../../helpers/emulator";
 
 const TYPE = "pulumi-nodejs:dynamic/scrapingpros:Collection";

@@ -7,13 +7,12 @@
 import * as assert from "node:assert/strict";
 import type { RunningEmulator } from "../../../../emulator";
 import { ScrapingProsClient } from "../../../../provider/client/client";
+import { checkCollectionRun } from "../../../../provider/core/collection-run/check";
 import { MISSING_KEY_MESSAGE } from "../../../../provider/core/config";
+import { ResourceInitError } from "../../../../provider/core/resource-init-error";
 import { isSecretEnvelope, SECRET_INPUTS } from "../../../../provider/core/secrets";
-import { CollectionProvider, ResourceInitError } from "../../../../provider/dynamic/collection-provider";
-import {
-  CollectionRunProvider,
-  checkCollectionRun,
-} from "../../../../provider/dynamic/collection-run-provider";
+import { CollectionProvider } from "../../../../provider/dynamic/collection-provider";
+import { CollectionRunProvider } from "../../../../provider/dynamic/collection-run-provider";
 import { StackScopeProvider } from "../../../../provider/dynamic/stack-scope-provider";
 import { startTestEmulator, TEST_KEY } from "../../../helpers/emulator";
 import { leaks } from "../../../helpers/secret-forms";
