@@ -1,18 +1,7 @@
 /**
- * The Collection dynamic provider: the adapter between Pulumi's dynamic-provider host and the core's
- * Collection operations (`core/collection/operations.ts`), which do the work:
- *
- * - check  → local validation only (0 API calls)
- * - diff   → local comparison only (0 API calls)
- * - create → POST /v1/async/collections with a URN-derived Idempotency-Key; auto-named and
- *            `adoptExisting` collections are first looked up by exact name (GET ?name=) and adopted
- *            with one PUT; `adoptId` adopts by id (GET + PUT)
- * - read   → GET /v1/async/collections/{id}; 404 means gone
- * - update → PUT /v1/async/collections/{id} with the full name and request list
- * - delete → no API call (the API has no delete): the collection is kept, with a warning
- *
- * What it adds is its wire (`wire.ts`): the URN and `customTimeouts` the SDK passes as inputs, the
- * serialized provider an initialization error must carry back, and where messages go.
+ * The Collection dynamic provider: an adapter between Pulumi's dynamic-provider host and the core's
+ * operations (`core/collection/operations.ts`), which do the work and document their calls. It adds
+ * its wire (`wire.ts`) and where messages go.
  */
 import type { ScrapingProsClient } from "../client/client";
 import type { CollectionDiff } from "../core/collection/diff";
@@ -62,18 +51,12 @@ export class CollectionProvider {
     await this.#context.configure(req.config);
   }
 
-  /**
-   * Validates the inputs with `checkCollection` (no API call) and warns about near misses of
-   * request fields. Throws when the provider has no API key.
-   */
+  /** Validates the inputs, derives an auto-name, warns about near misses (no API call); throws without an API key. */
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     return this.#core.check(wireUrn(news), olds, news);
   }
 
-  /**
-   * Compares the state with the new inputs with `diffCollection` (no API call); warns at
-   * preview when the collection is replaced, since the old one stays in the account.
-   */
+  /** No API call: an update or, for `callbackUrl` and `replaceOnChanges`, a replacement (with a warning). */
   async diff(
     id: string,
     olds: Record<string, unknown>,
@@ -83,29 +66,19 @@ export class CollectionProvider {
   }
 
   /**
-   * Creates the collection (`POST /v1/async/collections` with an idempotency key derived from the
-   * URN, the stack's scope and the body), or adopts an existing one (by `adoptId`, or by name with
-   * `adoptExisting` or a derived name) and applies the declared requests with one PUT. Throws
-   * `ResourceInitError` when the collection exists but the API blocked some URLs, and an API
-   * error (see the client's error classes) when a call fails.
+   * Creates or adopts the collection (`POST`, or a lookup and one `PUT`). Throws `ResourceInitError`
+   * when the API blocked some URLs, and an API error when a call fails.
    */
   async create(props: Record<string, unknown>): Promise<CreateResult> {
     return withProvider(props, () => this.#core.create(wireUrn(props), props, wireTimeouts(props)));
   }
 
-  /**
-   * Refreshes from `GET /v1/async/collections/{id}`: the name and timestamps come from the API,
-   * everything else keeps its last applied value (the API does not return the requests). An empty
-   * `id` when the collection is gone (404).
-   */
+  /** Refreshes from `GET .../{id}`; an empty `id` when the collection is gone (404). */
   async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
     return this.#core.read(id, wireUrn(props), props);
   }
 
-  /**
-   * Replaces the name and the whole request list (`PUT /v1/async/collections/{id}`). Throws
-   * `ResourceInitError` when URLs were blocked, and an API error otherwise.
-   */
+  /** One `PUT` of the name and requests; throws `ResourceInitError` when URLs were blocked. */
   async update(
     id: string,
     olds: Record<string, unknown>,

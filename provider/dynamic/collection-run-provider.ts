@@ -1,9 +1,7 @@
 /**
- * The CollectionRun dynamic provider: the adapter between Pulumi's dynamic-provider host and the
- * core's CollectionRun operations (`core/collection-run/operations.ts`), which do the work and say
- * how a run is told apart from others and how a replacement starts its own. What it adds is its wire
- * (`wire.ts`): the URN the SDK passes as `__urn`, the serialized provider an initialization error must
- * carry back, and where messages go.
+ * The CollectionRun dynamic provider: an adapter between Pulumi's dynamic-provider host and the
+ * core's operations (`core/collection-run/operations.ts`), which do the work and document how a run
+ * is told apart from others. It adds its wire (`wire.ts`) and where messages go.
  */
 import type { ScrapingProsClient } from "../client/client";
 import type { CollectionDiff } from "../core/collection/diff";
@@ -55,18 +53,12 @@ export class CollectionRunProvider {
     await this.#context.configure(req.config);
   }
 
-  /**
-   * Validates the inputs with `checkCollectionRun` (no API call) and remembers that the
-   * resource exists when `olds` (its old inputs) are given. Throws when the provider has no API key.
-   */
+  /** Validates the inputs (no API call) and notes an existing resource; throws without an API key. */
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     return this.#core.check(wireUrn(news), olds, news);
   }
 
-  /**
-   * No API call: a change of `collectionId`, `triggers` or `callbackUrl` replaces the run; one of
-   * `wait`, `timeoutSeconds` or `failOn` is an update.
-   */
+  /** No API call: `collectionId`, `triggers` or `callbackUrl` replace the run; the other inputs update it. */
   async diff(
     id: string,
     olds: Record<string, unknown>,
@@ -76,10 +68,8 @@ export class CollectionRunProvider {
   }
 
   /**
-   * Re-attaches to this resource's run in progress, if any, else starts one (`POST .../run`, never
-   * resent blind); with `wait: "completed"` polls until it ends. Throws `ResourceInitError`
-   * when the wait times out (the run keeps going and the engine records it) or, with
-   * `failOn: "any-failed"`, when jobs failed or timed out; an API error when a call fails.
+   * Re-attaches to this resource's run in progress or starts one, and waits for it when asked.
+   * Throws `ResourceInitError` when the wait times out or, with `failOn`, jobs failed.
    */
   async create(props: Record<string, unknown>): Promise<CreateResult<CollectionRunOutputs>> {
     return withProvider(props, () => this.#core.create(wireUrn(props), props));
@@ -90,10 +80,7 @@ export class CollectionRunProvider {
     return this.#core.read(id, wireUrn(props), props);
   }
 
-  /**
-   * No API call, unless the run is still in progress and `wait` is `"completed"`: then it waits for
-   * the same run as create does. Applies `failOn` to the run's counters.
-   */
+  /** No API call, unless the run is in progress and must be waited for; applies `failOn`. */
   async update(
     id: string,
     olds: Record<string, unknown>,

@@ -121,8 +121,9 @@ describe("the published package (npm pack)", () => {
     assert.deepEqual(stale, [], "dist/ has files whose sources are gone: rebuild it from a clean dist/");
   });
 
-  it("stays small: under 250 kB packed", () => {
-    assert.ok(report.size < 250_000, `the package is ${report.size} bytes`);
+  // 260 kB since the layout of core, adapters and client (about 25 more small modules than one flat folder).
+  it("stays small: under 260 kB packed", () => {
+    assert.ok(report.size < 260_000, `the package is ${report.size} bytes`);
   });
 
   it("is as big as the README says: its files, packed and unpacked kB within 10%", () => {
