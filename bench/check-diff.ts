@@ -2,8 +2,8 @@
  * check + diff of one Collection with many requests, as the engine calls them at `pulumi preview`.
  * Run in its own process so its peak RSS is its own.
  */
-import { checkCollection } from "../provider/check";
-import { diffCollection } from "../provider/diff";
+import { checkCollection } from "../provider/core/collection/check";
+import { diffCollection } from "../provider/core/collection/diff";
 
 /** What {@link benchCheckDiff} measured. */
 export interface CheckDiffResult {

@@ -1,4 +1,4 @@
-import { requestKey } from "../provider/url-rules";
+import { requestKey } from "../provider/core/rules/url-rules";
 import type { JsonObject } from "./json";
 import { BLOCKED_REASON_MESSAGES, type BlockedReason, classifyUrl, type HostMap } from "./ssrf";
 

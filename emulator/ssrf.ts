@@ -4,7 +4,7 @@
  * The vendor resolves DNS at create time; the emulator cannot (tests must be deterministic), so literal
  * IP addresses are classified by range and every other name goes through a configurable host map.
  */
-import { analyzeRequestUrl, WEB_PORTS } from "../provider/url-rules";
+import { analyzeRequestUrl, WEB_PORTS } from "../provider/core/rules/url-rules";
 
 /** Why a request URL was rejected. The values are the vendor's documented `reason` enum. */
 export type BlockedReason =
@@ -47,7 +47,7 @@ export const BLOCKED_REASON_MESSAGES: Readonly<Record<BlockedReason, string>> = 
  * Ports a request URL may name explicitly (an absent port is always fine). The vendor's port rule is
  * not documented (it has an `invalid_port` reason): this is the emulator's guess, strict on purpose
  * so that tests meet `invalid_port`. The provider's `check` refuses port 0 and only warns about the
- * others (see `provider/url-rules.ts`).
+ * others (see `provider/core/rules/url-rules.ts`).
  */
 export const ALLOWED_PORTS: ReadonlySet<string> = new Set(WEB_PORTS);
 

@@ -1,4 +1,4 @@
-import { parseWebUrl } from "../provider/url-rules";
+import { parseWebUrl } from "../provider/core/rules/url-rules";
 import { isJsonObject, type JsonObject } from "./json";
 
 /** One FastAPI-style validation error, as found in a 422 `{"detail": [...]}` body. */

@@ -2,24 +2,38 @@
  * The provider side of pulumi-scrapingpros, loaded by package name in the dynamic-provider process
  * (`require("pulumi-scrapingpros/provider")`).
  */
-import { CollectionProvider } from "./collection-provider";
-import { CollectionRunProvider } from "./collection-run-provider";
-import { startEngineWatchdog } from "./engine-watchdog";
-import { StackScopeProvider } from "./stack-scope-provider";
+import { CollectionProvider } from "./dynamic/collection-provider";
+import { CollectionRunProvider } from "./dynamic/collection-run-provider";
+import { StackScopeProvider } from "./dynamic/stack-scope-provider";
+import { startEngineWatchdog } from "./engine/engine-watchdog";
 
-export * from "./check";
 export * from "./client";
-export * from "./collection-provider";
-export * from "./collection-run-provider";
-export * from "./config";
-export * from "./diff";
-export type { MessageSink, Severity } from "./engine-log";
-export * from "./idempotency";
-export * from "./inputs";
+export * from "./core/collection/check";
+export * from "./core/collection/diff";
+export * from "./core/collection/state";
+export { checkCollectionRun, unknownRunPropertyReason } from "./core/collection-run/check";
+export { progressOf } from "./core/collection-run/operations";
+export * from "./core/collection-run/own-run";
+export {
+  type CollectionRunInputs,
+  type CollectionRunOutputs,
+  DEFAULT_RUN_TIMEOUT_SECONDS,
+  INTERNAL_RUN_INPUTS,
+  KNOWN_RUN_PROPERTIES,
+  RUN_OUTPUT_NAMES,
+  RUN_REPLACE_PROPERTIES,
+} from "./core/collection-run/state";
+export * from "./core/config";
+export * from "./core/identity";
+export type { MessageSink, Severity } from "./core/message-sink";
+export { ResourceInitError } from "./core/resource-init-error";
+export * from "./core/results";
+export * from "./core/rules/url-rules";
+export * from "./dynamic/collection-provider";
+export * from "./dynamic/collection-run-provider";
+export * from "./dynamic/stack-scope-provider";
+export { forEngine, type Warn } from "./dynamic/wire";
 export * from "./native/schema";
-export * from "./results";
-export * from "./stack-scope-provider";
-export * from "./url-rules";
 
 /** The provider instance the serialized Collection resources call into. */
 export const collectionProvider = new CollectionProvider();

@@ -13,7 +13,7 @@
  * - object types: the interfaces those name (`ScrapeRequestArgs` → `scrapingpros:index:ScrapeRequest`);
  *   string-literal unions become enums (`CollectionRunWait`); `Integer` is `integer`; `unknown` is
  *   `pulumi.json#/Any`; `null` and `undefined` in an output's type make it optional;
- * - config: `CONFIG_KEYS` (provider/config.ts) gives each setting's docstring, stack config key and
+ * - config: `CONFIG_KEYS` (provider/core/config.ts) gives each setting's docstring, stack config key and
  *   environment variable; the defaults are the client's own constants (`DEFAULT_BASE_URL`,
  *   `DEFAULT_RETRY`), not text.
  *
@@ -37,7 +37,7 @@ import * as td from "typedoc";
 import ts from "typescript";
 import { DEFAULT_BASE_URL } from "../provider/client/client";
 import { DEFAULT_RETRY } from "../provider/client/retry-policy";
-import type { SettingName } from "../provider/config";
+import type { SettingName } from "../provider/core/config";
 
 const REPO = path.resolve(__dirname, "..");
 
@@ -55,7 +55,7 @@ export const GO_IMPORT_BASE_PATH = "github.com/scrapingpros/pulumi-scrapingpros/
 export const PROVIDER_SCHEMA_PATH = "schema/provider.json";
 
 /** The files whose docstrings make the schema. */
-const SOURCES = ["sdk/collection.ts", "sdk/collection-run.ts", "sdk/lookups.ts", "provider/config.ts"];
+const SOURCES = ["sdk/collection.ts", "sdk/collection-run.ts", "sdk/lookups.ts", "provider/core/config.ts"];
 
 const ANY = "pulumi.json#/Any";
 

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { collectionJsonSchemas } from "../provider/collection-rules";
+import { collectionJsonSchemas } from "../provider/core/rules/collection-rules";
 
 /** The files and their content, as `npm run schema` writes them. */
 export function schemaFiles(): Record<string, string> {

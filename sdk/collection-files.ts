@@ -1,6 +1,6 @@
 /**
  * Collection files: one collection per YAML or JSON file in a directory, with optional per-stage
- * overlays, validated by the rules of `provider/collection-rules.ts` and reported with the file,
+ * overlays, validated by the rules of `provider/core/rules/collection-rules.ts` and reported with the file,
  * line and column of each problem. Synchronous, and free of Pulumi and of the network, so that
  * `CollectionSet` and the `validate` CLI share it.
  */
@@ -18,8 +18,12 @@ import {
   visit,
   type YAMLError,
 } from "yaml";
-import { type CollectionFile, collectionFileProblems, type RuleProblem } from "../provider/collection-rules";
-import { requestNearMisses } from "../provider/near-miss";
+import {
+  type CollectionFile,
+  collectionFileProblems,
+  type RuleProblem,
+} from "../provider/core/rules/collection-rules";
+import { requestNearMisses } from "../provider/core/rules/near-miss";
 import { jsonOffsetOf, parseStrictJson } from "./json-syntax";
 
 /** The file extensions a collection file may have. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { COLLECTION_CALLBACK_SECRET } from "../provider/secrets";
-import { isoTime } from "../provider/state-wire";
+import { COLLECTION_CALLBACK_SECRET } from "../provider/core/secrets";
+import { isoTime } from "../provider/core/state-wire";
 import type { Integer } from "./collection";
 import { COLLECTION_TYPE } from "./collection";
 import { secretInputNames, secretPropertyOfSource } from "./secret-inputs";
@@ -198,7 +198,7 @@ function urnPromise(name: string, parent: pulumi.Resource | undefined): Promise<
 /** The declared inputs of a CollectionRun that can be secret. */
 const RUN_ARGS = ["collectionId", "triggers", "wait", "timeoutSeconds", "callbackUrl", "failOn"] as const;
 
-/** `__secretInputs` of a run: its secret inputs, and `collection.callbackUrl` (see provider/secrets.ts). */
+/** `__secretInputs` of a run: its secret inputs, and `collection.callbackUrl` (see provider/core/secrets.ts). */
 function secretRunInputs(args: CollectionRunArgs): Promise<string[] | undefined> | undefined {
   const collectionCallback = secretPropertyOfSource(args?.collectionId, COLLECTION_TYPE, "callbackUrl");
   return secretInputNames(

@@ -1,14 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { firstTooDeep, formatPath, MAX_DEPTH } from "../provider/collection-rules";
+import type { Integer } from "../provider/core/results";
+import { firstTooDeep, formatPath, MAX_DEPTH } from "../provider/core/rules/collection-rules";
 import { parseDurationMs } from "./duration";
 import { secretInputNames } from "./secret-inputs";
 import { stackScope } from "./stack-scope";
 
-/**
- * A whole number. A `number` in TypeScript; the provider schema (`schema/provider.json`) types it
- * `integer`, so generated SDKs use their integer types (`int` in Python and Go).
- */
-export type Integer = number;
+export type { Integer };
 
 /**
  * A browser action of a request, e.g. `{ type: "wait-for-timeout", time: 5000 }` (API notes §3).

@@ -11,8 +11,8 @@ export type {
   CollectionFileAction,
   CollectionFileRequest,
   RuleCode,
-} from "../provider/collection-rules";
-export type { UrlProblem } from "../provider/url-rules";
+} from "../provider/core/rules/collection-rules";
+export type { UrlProblem } from "../provider/core/rules/url-rules";
 export * from "./collection";
 export {
   COLLECTION_FILE_EXTENSIONS,

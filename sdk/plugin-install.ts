@@ -11,7 +11,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PACKAGE_VERSION } from "../provider/version";
+import { PACKAGE_VERSION } from "../provider/core/version";
 
 /** The lowest Pulumi CLI the package supports (README, Installing). */
 export const MIN_PULUMI_VERSION = "3.181.0";

@@ -1,6 +1,6 @@
 /**
  * Which inputs of a resource the program marked secret, for the provider, which cannot tell (the
- * engine sends a dynamic provider every input in plain text): see `provider/secrets.ts`.
+ * engine sends a dynamic provider every input in plain text): see `provider/core/secrets.ts`.
  *
  * Only an `Output` (or a promise, which may resolve to one) can be secret, so the arguments are
  * first walked for one, synchronously and without copying; arguments made of plain values (most

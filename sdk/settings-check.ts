@@ -7,7 +7,7 @@
  * the stack's scope is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { baseUrlError, CONFIG_KEYS } from "../provider/config";
+import { baseUrlError, CONFIG_KEYS } from "../provider/core/config";
 
 /** The warning for an API key stored in plain text, naming the stack's config file. */
 export function plainKeyWarning(stack: string): string {

@@ -24,7 +24,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Schema } from "../provider/client/schema";
-import { closestName } from "../provider/near-miss";
+import { closestName } from "../provider/core/rules/near-miss";
 
 /**
  * How a delivery is signed.

@@ -5,7 +5,7 @@
  * namespaces (`collections`, `runs`, `jobs`) are thin: a path and a schema each.
  */
 import { Agent, type Dispatcher, request as undiciRequest } from "undici";
-import { PACKAGE_VERSION } from "../version";
+import { PACKAGE_VERSION } from "../core/version";
 import {
   ApiConnectionError,
   type ApiError,
@@ -27,6 +27,7 @@ import {
   rateLimitsFor,
 } from "./rate-limits";
 import { createRedactor, type Redactor, redactError, redactValue } from "./redact";
+import type { ApiResponse, Requester, RequestOptions } from "./requester";
 import { CollectionsResource } from "./resources/collections";
 import { JobsResource } from "./resources/jobs";
 import { RunsResource } from "./resources/runs";
@@ -41,6 +42,8 @@ import {
 } from "./retry-policy";
 import type { Schema } from "./schema";
 import { Health } from "./schemas";
+
+export type { ApiResponse, Requester, RequestOptions } from "./requester";
 
 /** The production API host. Paths already carry `/v1`. */
 export const DEFAULT_BASE_URL = "https://api.scrapingpros.com";
@@ -124,38 +127,6 @@ export interface RetryEvent {
   delayMs: number;
 }
 
-/** Per-call settings. */
-export interface RequestOptions {
-  /** Query parameters; entries whose value is undefined are left out. */
-  query?: Record<string, string | undefined>;
-  /** The request body, sent as JSON. */
-  body?: unknown;
-  /** Sent as `Idempotency-Key`; makes a POST retryable. */
-  idempotencyKey?: string;
-  /** Overrides the retry mode derived from the method. */
-  retry?: RetryMode;
-  /**
-   * The whole call's budget, from its start: attempts, waits after failures and waits for the API's
-   * rate limit. It replaces the client's `deadlineMs` and `maxThrottleWaitMs` for this call (the
-   * provider passes what remains of the resource's `customTimeouts`). @unit milliseconds
-   */
-  deadlineMs?: number;
-}
-
-/** A successful response with the metadata a caller may need. */
-export interface ApiResponse<T> {
-  /** The body, parsed and checked against the endpoint's schema. */
-  data: T;
-  /** HTTP status of the response (2xx). */
-  status: number;
-  /** True when the server answered `Idempotency-Replayed: true`: nothing new was created. */
-  replayed: boolean;
-  /** `x-request-id` of the response, when the server sent one. */
-  requestId: string | undefined;
-  /** How many attempts the call took (1 when it succeeded first time). */
-  attempts: number;
-}
-
 const sleepTimer = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -167,7 +138,7 @@ const sleepTimer = (ms: number): Promise<void> => new Promise((resolve) => setTi
  *   { idempotencyKey: crypto.randomUUID() },
  * );
  */
-export class ScrapingProsClient {
+export class ScrapingProsClient implements Requester {
   /** Collections: create, list, get, update. */
   readonly collections: CollectionsResource;
   /** Runs of a collection: start, list, get. */

@@ -4,7 +4,7 @@
  * runs with `node`; the engine passes its address as the argument.
  */
 import { main } from "@pulumi/pulumi/provider";
-import { startEngineWatchdog } from "../engine-watchdog";
+import { startEngineWatchdog } from "../engine/engine-watchdog";
 import { createNativeProvider } from "./provider";
 
 // The engine starts each plugin in a process group of its own and does not signal it when the CLI is

@@ -6,7 +6,7 @@
  * signature, {@link createNativeProvider}, which `provider/native/main.ts` serves.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { PACKAGE_VERSION } from "../version";
+import { PACKAGE_VERSION } from "../core/version";
 
 /** Options of {@link createNativeProvider}. */
 export interface NativeProviderOptions {

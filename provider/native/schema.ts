@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PACKAGE_ROOT, PACKAGE_VERSION } from "../version";
+import { PACKAGE_ROOT, PACKAGE_VERSION } from "../core/version";
 
 /**
  * The schema file in this package, `schema/provider.json` (published with it, and exported as

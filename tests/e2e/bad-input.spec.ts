@@ -96,7 +96,7 @@ describe("e2e: bad input fails preview with the property path and reason, and ca
 });
 
 /**
- * One program with a sample of the preview corpus (tests/unit/provider/preview-corpus.ts) in one
+ * One program with a sample of the preview corpus (tests/unit/provider/core/collection/preview-corpus.ts) in one
  * Collection, written as a user writes it (NaN, Infinity and a 12,000-level value cannot be JSON):
  * [the request, as JavaScript source; the path the failure names; what the reason says].
  */

@@ -5,7 +5,7 @@
  * appears in no output of `preview --diff`, `preview --json`, `up`, `up --debug`, `refresh`, `stack output --json`,
  * `stack export` or `destroy`, nor in any file of the stack's backend, in any encoding (plain,
  * JSON-escaped, URL-encoded, base64, hex); the blocked-URL error still names `requests[1].url` and
- * the reason. The provider's side is in tests/integration/provider/secret-inputs.spec.ts.
+ * the reason. The provider's side is in tests/integration/provider/dynamic/secret-inputs.spec.ts.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";

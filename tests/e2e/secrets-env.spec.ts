@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
-import { MISSING_KEY_MESSAGE } from "../../provider/config";
+import { MISSING_KEY_MESSAGE } from "../../provider/core/config";
 import { keyForms, useStack } from "../helpers/e2e";
 import { TEST_KEY } from "../helpers/emulator";
 import { changesOf, type TestStack } from "../helpers/pulumi";

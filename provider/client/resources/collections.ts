@@ -1,5 +1,5 @@
-import type { ApiResponse, RequestOptions, ScrapingProsClient } from "../client";
 import { path } from "../path";
+import type { ApiResponse, Requester, RequestOptions } from "../requester";
 import {
   CollectionList,
   CollectionSummary,
@@ -11,7 +11,7 @@ import {
 
 /** `/v1/async/collections`. */
 export class CollectionsResource {
-  constructor(private readonly client: ScrapingProsClient) {}
+  constructor(private readonly client: Requester) {}
 
   /**
    * `POST /v1/async/collections`. With an `idempotencyKey` the call is retried on transient

@@ -1,10 +1,10 @@
-import type { ApiResponse, ScrapingProsClient } from "../client";
 import { path } from "../path";
+import type { ApiResponse, Requester } from "../requester";
 import { JobList, JobResult } from "../schemas";
 
 /** `/v1/async/collections/{cid}/runs/{rid}/jobs`. */
 export class JobsResource {
-  constructor(private readonly client: ScrapingProsClient) {}
+  constructor(private readonly client: Requester) {}
 
   /** Lists a run's jobs (shape undocumented: parsed leniently). */
   async list(collectionId: string, runId: string): Promise<ApiResponse<JobList>> {

@@ -1,6 +1,6 @@
-import type { ApiResponse, ScrapingProsClient } from "../client";
 import { ApiConnectionError, ApiError } from "../errors";
 import { path } from "../path";
+import type { ApiResponse, Requester } from "../requester";
 import { type ListRunsQuery, Run, RunList } from "../schemas";
 
 /** A started run, and whether it was found again after an unanswered POST. */
@@ -11,7 +11,7 @@ export interface StartedRun extends ApiResponse<Run> {
 
 /** `/v1/async/collections/{cid}/runs`. */
 export class RunsResource {
-  constructor(private readonly client: ScrapingProsClient) {}
+  constructor(private readonly client: Requester) {}
 
   /**
    * `POST /v1/async/collections/{id}/run`. The API has no idempotency for runs, so the POST is

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as td from "typedoc";
 import { DEFAULT_BASE_URL } from "../../../provider/client/client";
 import { DEFAULT_RETRY } from "../../../provider/client/retry-policy";
-import { CONFIG_KEYS, resolveSettings, type SettingName } from "../../../provider/config";
+import { CONFIG_KEYS, resolveSettings, type SettingName } from "../../../provider/core/config";
 import { PROVIDER_SCHEMA_FILE, providerSchema } from "../../../provider/native/schema";
 import {
   buildProviderSchema,

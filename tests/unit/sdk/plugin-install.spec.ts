@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PACKAGE_VERSION } from "../../../provider/version";
+import { PACKAGE_VERSION } from "../../../provider/core/version";
 import { type CliIo, main } from "../../../sdk/cli";
 import {
   type CommandResult,

@@ -10,8 +10,8 @@ import {
 } from "../../../../provider/client/errors";
 import { RateLimits } from "../../../../provider/client/rate-limits";
 import { backoffFloorMs, DEFAULT_RETRY } from "../../../../provider/client/retry-policy";
-import { resolveSettings } from "../../../../provider/config";
-import { userErrorFor } from "../../../../provider/messages";
+import { resolveSettings } from "../../../../provider/core/config";
+import { userErrorFor } from "../../../../provider/core/messages";
 import { VirtualClock } from "../../../helpers/virtual-clock";
 
 const ORIGIN = "http://floor.test";
