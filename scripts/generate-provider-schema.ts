@@ -45,7 +45,7 @@ const REPO = path.resolve(__dirname, "..");
 export const PACKAGE = "scrapingpros";
 
 /**
- * The Go import path of the generated Go SDK (issue 18): module `github.com/scrapingpros/pulumi-scrapingpros/sdk`
+ * The Go import path of the generated Go SDK: module `github.com/scrapingpros/pulumi-scrapingpros/sdk`
  * (a go.mod in `sdk/` of the repository that publishes it), package `scrapingpros`. Change it here, and
  * regenerate, if the SDK is published from another repository.
  */

@@ -1,5 +1,5 @@
 /**
- * The published package (issue 11, item 1): `npm pack --dry-run --json` lists what users would
+ * The published package: `npm pack --dry-run --json` lists what users would
  * download. It must hold the compiled code and types of every public entry point, README, LICENSE
  * and package.json, and nothing a user does not need (tests, sources, source maps, journals, the
  * tools folder, bench, campaign, examples, scripts). Needs `npm run build` (done by `npm ci`).

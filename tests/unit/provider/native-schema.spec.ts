@@ -1,6 +1,6 @@
 /**
  * The Pulumi package schema of the native provider (schema/provider.json): generated from the
- * TypeScript docstrings and committed, complete, and true to the contract of issue 17 (tokens, names
+ * TypeScript docstrings and committed, complete, and true to the native provider's contract (tokens, names
  * of the dynamic resources' inputs and outputs, the settings and their environment variables).
  * Pulumi's own binder judges it in tests/integration/packaging/provider-schema.spec.ts.
  */
