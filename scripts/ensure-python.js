@@ -211,14 +211,24 @@ function ensurePython(options = {}) {
 
   if (upToDate(dir, hash)) {
     info(`using the Python tools in ${venv}`);
-    return { python, venv, source: "cached", versions: readStamp(dir)?.versions ?? installedVersions(python) };
+    return {
+      python,
+      venv,
+      source: "cached",
+      versions: readStamp(dir)?.versions ?? installedVersions(python),
+    };
   }
   fs.mkdirSync(dir, { recursive: true });
   const release = acquireLock(dir, say);
   try {
     if (upToDate(dir, hash)) {
       info(`using the Python tools in ${venv}, installed by another process`);
-      return { python, venv, source: "cached", versions: readStamp(dir)?.versions ?? installedVersions(python) };
+      return {
+        python,
+        venv,
+        source: "cached",
+        versions: readStamp(dir)?.versions ?? installedVersions(python),
+      };
     }
     fs.rmSync(path.join(dir, STAMP_FILE), { force: true });
     const where = path.relative(process.cwd(), venv) || venv;
@@ -231,7 +241,10 @@ function ensurePython(options = {}) {
         prefix: "ensure-python: ",
         write: progress ? undefined : () => {},
       });
-    const made = step(1, `making the virtual environment ${where} with Python ${base.version} (${base.python})`);
+    const made = step(
+      1,
+      `making the virtual environment ${where} with Python ${base.version} (${base.python})`,
+    );
     try {
       run(base.python, ["-m", "venv", "--clear", venv], false);
     } catch (err) {
@@ -244,11 +257,24 @@ function ensurePython(options = {}) {
     const tools = Object.values(TOOLS)
       .map((d) => `${d} ${pins.get(normalizeName(d))}`)
       .join(", ");
-    const installing = step(2, `installing ${pins.size} pinned packages from PyPI (${tools}; pip's lines follow)`);
+    const installing = step(
+      2,
+      `installing ${pins.size} pinned packages from PyPI (${tools}; pip's lines follow)`,
+    );
     try {
       run(
         python,
-        ["-m", "pip", "install", "--no-input", "--progress-bar", "off", "--disable-pip-version-check", "-r", requirementsFile],
+        [
+          "-m",
+          "pip",
+          "install",
+          "--no-input",
+          "--progress-bar",
+          "off",
+          "--disable-pip-version-check",
+          "-r",
+          requirementsFile,
+        ],
         progress,
         { ...process.env, PIP_REQUIRE_VIRTUALENV: "true" },
       );
@@ -260,7 +286,9 @@ function ensurePython(options = {}) {
     for (const [tool, dist] of Object.entries(TOOLS)) {
       if (versions[tool] !== pins.get(normalizeName(dist))) {
         installing.fail();
-        throw new Error(`${dist} ${versions[tool]} was installed, but ${pins.get(normalizeName(dist))} is pinned`);
+        throw new Error(
+          `${dist} ${versions[tool]} was installed, but ${pins.get(normalizeName(dist))} is pinned`,
+        );
       }
     }
     installing.done();
