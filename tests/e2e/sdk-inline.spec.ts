@@ -4,12 +4,14 @@
  * not available (an inline program runs inside the Automation API process, so no host is needed).
  *
  * The runners (tests/fixtures/sdks/python/inline.py, tests/fixtures/sdks/go/inline) take one JSON spec
- * and run a program through up, preview, refresh and destroy on a local file backend. Here the program
- * only exports config values, one of them secret, and needs no plugin: this proves the language side
- * (Python's pulumi 3.272.0 and Go's sdk/v3 v3.274.1 against CLI v3.274.1). The SDK programs
- * (`"program": "sdk"`) run against the native plugin in the SDKs' end-to-end tests.
+ * and run a program through up, preview, refresh, destroy and cancel on a local file backend. Here the
+ * program only exports config values, one of them secret, and needs no plugin: this proves the
+ * language side (Python's pulumi 3.272.0 and Go's sdk/v3 v3.274.1 against CLI v3.274.1), including an
+ * update killed with its runner (the program in it hangs) and the `cancel` that unlocks the stack. The
+ * SDK programs (`"program": "sdk"`) run against the native plugin in the SDKs' end-to-end tests.
  */
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -95,6 +97,74 @@ describe("e2e: Automation API inline programs in Python and Go (no language host
       const leaks = files.filter((f) => fs.readFileSync(f).includes(token));
       assert.deepEqual(leaks, []);
       assert.equal(`${r.stdout}${r.stderr}`.includes(token), false);
+    });
+
+    it(`${language}: an update killed with its runner leaves the stack locked; cancel, then the rerun converges`, async () => {
+      const dir = path.join(tmp, `${language.toLowerCase()}-killed`);
+      const workDir = path.join(dir, "work");
+      fs.mkdirSync(workDir, { recursive: true });
+      const env = pulumiEnv(binDir, dir);
+      const project = `sdk-${language.toLowerCase()}-killed`;
+      const spec = (program: string, operations: string[]) =>
+        JSON.stringify({
+          program,
+          project,
+          stack: "dev",
+          workDir,
+          config: { who: { value: "world" }, token: { value: "t", secret: true } },
+          operations,
+        });
+      const [command, args] = runner();
+      // The runner, the CLI it starts and the program in it, in a process group of their own.
+      const child = spawn(command, args, {
+        cwd: dir,
+        env,
+        detached: true,
+        stdio: ["pipe", "ignore", "ignore"],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on("exit", (_code, signal) => resolve(signal)),
+      );
+      child.stdin.end(spec("hang", ["up"]));
+      // The program never returns: once the CLI holds the stack's lock, the update is under way.
+      const locks = path.join(dir, "state", ".pulumi", "locks", "organization", project, "dev");
+      const deadline = Date.now() + 120_000;
+      while (!(fs.existsSync(locks) && fs.readdirSync(locks).length > 0)) {
+        assert.ok(Date.now() < deadline, "the update took the stack's lock");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      process.kill(-(child.pid as number), "SIGKILL");
+      assert.equal(await exited, "SIGKILL");
+
+      const locked = run(command, args, {
+        cwd: dir,
+        env,
+        input: spec("exports", ["up"]),
+        timeoutMs: 5 * 60_000,
+      });
+      assert.equal(locked.status, 1, locked.stdout + locked.stderr);
+      assert.match(locked.stderr, /the stack is currently locked/);
+      const rerun = run(command, args, {
+        cwd: dir,
+        env,
+        input: spec("exports", ["cancel", "up", "refresh-clear-pending-creates", "preview"]),
+        timeoutMs: 5 * 60_000,
+      });
+      assert.equal(rerun.status, 0, rerun.stdout + rerun.stderr);
+      const out = JSON.parse(rerun.stdout) as InlineResult;
+      assert.deepEqual(
+        out.results.map((x) => x.operation),
+        ["cancel", "up", "refresh-clear-pending-creates", "preview"],
+      );
+      // The stack itself: created by the rerun, or already recorded by the killed update.
+      const up = out.results[1]?.changes ?? {};
+      assert.equal(
+        Object.values(up).reduce((a, b) => a + b, 0),
+        1,
+        JSON.stringify(up),
+      );
+      assert.equal(out.results[1]?.outputs?.greeting?.value, "hello world");
+      assert.deepEqual(out.results[3]?.changes, { same: 1 });
     });
   }
 });
