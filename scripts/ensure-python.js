@@ -3,8 +3,9 @@
  * @file Make the Python tools of the SDK tests available: a virtual environment, `.tools/python/venv`
  * (git-ignored), holding exactly the packages pinned in `scripts/python-tools/requirements.txt`
  * (`pulumi` from PyPI, `build` and `setuptools` to build the generated package's sdist and wheel,
- * `mypy` to type-check it), made with the machine's Python (>= 3.10, the generated package's and
- * `pulumi`'s floor) and pip.
+ * `mypy` to type-check it), made with the machine's Python and pip. It must be 3.11 or newer: the
+ * generated package supports 3.10, but the tests read the docstrings of its constructors, which are on
+ * `@overload`s, with `typing.get_overloads` (3.11).
  *
  * Like scripts/ensure-pulumi.js it is idempotent and says what it does:
  *  1. `.tools/python/.stamp.json` records a hash of the requirements file, of the Python it was made
@@ -17,8 +18,8 @@
  *     (`.build.lock`, as ensure-pulumi's); the later one reuses the environment.
  *   pip's download cache (`~/.cache/pip`) makes a reinstall on the same machine take seconds.
  *
- * The Python used: `SP_PYTHON` when set (a command or path), else the first of python3.13 … python3.10,
- * python3 on PATH whose version is >= 3.10.
+ * The Python used: `SP_PYTHON` when set (a command or path), else the first of python3.13 … python3.11,
+ * python3 on PATH whose version is >= 3.11.
  *
  * CLI usage:
  *   node scripts/ensure-python.js [--quiet] [--print-python]
@@ -40,8 +41,8 @@ const { createProgress, formatDuration } = require("./progress.js");
 const REPO_ROOT = path.resolve(__dirname, "..");
 const TOOLS_DIR = path.join(REPO_ROOT, ".tools", "python");
 const REQUIREMENTS = path.join(__dirname, "python-tools", "requirements.txt");
-const MIN_PYTHON = "3.10.0";
-const CANDIDATES = ["python3.13", "python3.12", "python3.11", "python3.10", "python3"];
+const MIN_PYTHON = "3.11.0";
+const CANDIDATES = ["python3.13", "python3.12", "python3.11", "python3"];
 const STAMP_FILE = ".stamp.json";
 /** Part of the hash: bumping it remakes every environment (when what this script lays out changes). */
 const LAYOUT_REVISION = 1;
@@ -95,7 +96,7 @@ function findPython() {
   }
   throw new Error(
     `no Python >= ${MIN_PYTHON} found (${wanted ? `SP_PYTHON=${wanted}` : `looked for ${CANDIDATES.join(", ")} on PATH`}` +
-      `${tried.length ? `; found ${tried.join(", ")}` : ""}): install Python 3.10 or newer with its venv module`,
+      `${tried.length ? `; found ${tried.join(", ")}` : ""}): install Python 3.11 or newer with its venv module`,
   );
 }
 

@@ -84,13 +84,13 @@ describe("scripts/ensure-python.js", () => {
     assert.equal(ensure.normalizeName("Typing__Extensions.x"), "typing-extensions-x");
   });
 
-  it("uses SP_PYTHON when set, and refuses a Python older than 3.10", () => {
+  it("uses SP_PYTHON when set, and refuses a Python older than 3.11", () => {
     process.env.SP_PYTHON = fakePython("3.11.9");
     assert.deepEqual(ensure.findPython(), { python: process.env.SP_PYTHON, version: "3.11.9" });
-    process.env.SP_PYTHON = fakePython("3.9.18");
+    process.env.SP_PYTHON = fakePython("3.10.14");
     assert.throws(
       () => ensure.findPython(),
-      /no Python >= 3\.10\.0 found \(SP_PYTHON=.*fake-python.*3\.9\.18/,
+      /no Python >= 3\.11\.0 found \(SP_PYTHON=.*fake-python.*3\.10\.14/,
     );
   });
 
