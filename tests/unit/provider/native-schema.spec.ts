@@ -388,11 +388,15 @@ describe("provider schema: the committed file", () => {
     });
     assert.equal(schema.resources[COLLECTION]?.properties.requestCount?.type, "integer");
     assert.equal(schema.resources[RUN]?.properties.createdAt?.type, "string");
+    // No `requires`: codegen/python then requires the oldest `pulumi` its code runs with. The SDKs carry
+    // the version they are generated with (respectSchemaVersion: package.json's, by npm run sdks).
     assert.deepEqual(schema.language.python, {
       packageName: "pulumi_scrapingpros",
-      requires: { pulumi: ">=3.0.0,<4.0.0" },
+      pythonRequires: ">=3.10",
+      respectSchemaVersion: true,
+      pyproject: { enabled: true },
     });
-    assert.equal(schema.language.go?.importBasePath, GO_IMPORT_BASE_PATH);
+    assert.deepEqual(schema.language.go, { importBasePath: GO_IMPORT_BASE_PATH, respectSchemaVersion: true });
     assert.match(
       GO_IMPORT_BASE_PATH,
       /^github\.com\/[a-z0-9-]+\/pulumi-scrapingpros\/sdk\/go\/scrapingpros$/,
