@@ -278,8 +278,9 @@ export const localBlocked = local.blockedUrls;`;
       ["up", "--yes", "--skip-preview"],
     ]) {
       const r = await run(command);
-      assert.notEqual(r.code, 0, command.join(" "));
-      assert.match(r.stdout + r.stderr, /requests\[1\]\.url[^\n]*blocked_hostname/, command.join(" "));
+      const said = `${command.join(" ")} (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-3000)}`;
+      assert.notEqual(r.code, 0, said);
+      assert.match(r.stdout + r.stderr, /requests\[1\]\.url[^\n]*blocked_hostname/, said);
     }
   });
 
