@@ -31,7 +31,17 @@ export interface ConfigSource {
  * from the stack config), or the properties of an explicit native provider
  * (`pulumi:providers:scrapingpros` named `provider`), which messages name `the provider "eu"'s baseUrl`.
  */
-export type SettingsOrigin = { kind: "stack config" } | { kind: "provider"; provider: string };
+export type SettingsOrigin =
+  | {
+      /** The stack config `scrapingpros:*`. */
+      kind: "stack config";
+    }
+  | {
+      /** The properties of an explicit provider. */
+      kind: "provider";
+      /** The provider resource's name (`eu`). */
+      provider: string;
+    };
 
 /** The stack config `scrapingpros:*`: where the dynamic provider and the default native provider read. */
 export const STACK_CONFIG: SettingsOrigin = { kind: "stack config" };

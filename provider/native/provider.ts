@@ -24,7 +24,7 @@ import {
 } from "../core/lookups";
 import { type MessageSink, stderrSink } from "../core/message-sink";
 import { ProviderContext } from "../core/provider-context";
-import type { CheckResult, ReadResult } from "../core/results";
+import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../core/results";
 import { NO_SECRETS, SecretRedactor, secretInputsOf } from "../core/secrets";
 import { newStackScopeId } from "../core/stack-scope";
 import { UserFacingError } from "../core/user-error";
@@ -98,11 +98,20 @@ export interface NativeConfigDiff {
   diffs: string[];
 }
 
+/** What an invoke returns: the function's outputs (in the schema's shapes). */
+export interface NativeInvokeResult {
+  /** The outputs; in their secret envelope when an argument was secret. */
+  outputs: Record<string, unknown>;
+}
+
 /**
- * The provider `provider.main` serves, plus the configuration hooks that the server of
- * `@pulumi/pulumi` 3.248 does not call and the shim (`grpc-shim.ts`) does.
+ * The provider `provider.main` serves, with each method it implements typed as the core returns
+ * it, plus the configuration hooks that the server of `@pulumi/pulumi` 3.248 does not call and the
+ * shim (`grpc-shim.ts`) does.
  */
 export interface NativeProvider extends pulumi.provider.Provider {
+  /** The plugin's version. */
+  readonly version: string;
   /** Configure: takes the provider's properties as its settings (the environment as the fallback). */
   configure(request: NativeConfigureRequest): Promise<void>;
   /** CheckConfig: the properties with the stack's scope, and what is wrong with the settings. */
@@ -117,6 +126,30 @@ export interface NativeProvider extends pulumi.provider.Provider {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<NativeConfigDiff>;
+  /** Check of a resource: no call; the inputs as the engine stores them (secrets in their envelope). */
+  check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
+  /** Diff of a resource: no call. */
+  diff(
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<DiffResult>;
+  /** Create of a resource. @throws ResourceInitError when it exists but is not what was declared */
+  create(urn: string, inputs: Record<string, unknown>): Promise<CreateResult>;
+  /** Read (refresh), or with no state, import. */
+  read(id: string, urn: string, props?: Record<string, unknown>): Promise<ReadResult>;
+  /** Update of a resource. @throws ResourceInitError when it exists but is not what was declared */
+  update(
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<UpdateResult>;
+  /** Delete: no call (the API deletes nothing); a warning. */
+  delete(id: string, urn: string, props: Record<string, unknown>): Promise<void>;
+  /** A function: `getCollection`, `listCollections`, `getRun`. */
+  invoke(token: string, inputs: Record<string, unknown>): Promise<NativeInvokeResult>;
 }
 
 /**
