@@ -3,8 +3,9 @@
  * Pulumi home of its own: `pulumi-scrapingpros plugin install` (the package's CLI, as built) and, for
  * users without npm, `pulumi plugin install resource scrapingpros <version> --file <tarball>`. Then a
  * Pulumi YAML project outside the repository finds it in the plugin cache, with no PATH change
- * (tests/helpers/native-plugin.ts). Also what users see when `pulumi` or `node` is missing or too
- * old, and when the install fails.
+ * (tests/helpers/native-plugin.ts: a YAML program of collections, a run and a lookup, its whole life
+ * against the emulator with the calls counted). Also what users see when `pulumi` or `node` is
+ * missing or too old, and when the install fails.
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -155,7 +156,7 @@ describe("e2e: the native plugin, installed into Pulumi's plugin cache", functio
       assert.match(r.stdout, /^reinstalled resource plugin scrapingpros /m);
     });
 
-    it("a Pulumi YAML project outside the repository finds it with no PATH change: schema, up, preview, destroy, no plugin process left", async () => {
+    it("a Pulumi YAML project outside the repository finds it with no PATH change: its schema; two collections (one auto-named), a run and a lookup against the emulator: up, a clean preview with no write, an edit with 1 PUT, a no-op up, refresh, destroy; no plugin process left", async () => {
       assert.deepEqual(pluginOnPath(env), []);
       await nativeCycle(path.join(freshDir("yaml"), "project"), env, manifest.version);
     });
@@ -180,7 +181,7 @@ describe("e2e: the native plugin, installed into Pulumi's plugin cache", functio
   });
 
   describe("without npm: pulumi plugin install resource scrapingpros <version> --file <tarball>", () => {
-    it("installs the tarball, and a YAML project finds it in the cache", async () => {
+    it("installs the tarball, and a YAML project finds it in the cache and deploys with it", async () => {
       const dir = freshDir("tarball");
       const env = pulumiEnv(binDir, dir);
       // The tarball as a user downloads it: copied to a folder of its own.
