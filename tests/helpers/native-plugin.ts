@@ -3,10 +3,12 @@
  * the upstream YAML language host against an emulator, for tests/e2e/native-plugin.spec.ts and the
  * plugin route of tests/e2e/install-matrix.spec.ts. Its pieces are exported for the end-to-end
  * tests of the native provider that build on them (interruptions, import, several accounts):
- * {@link nativeYamlProgram} (or a program of their own), {@link startNativeStack} (a project, a stack
- * and an emulator), {@link callsSince} (the API calls, by method and path), {@link pluginProcessesLeft}.
+ * {@link installNativePlugin}, {@link nativeYamlProgram} (or a program of their own),
+ * {@link startNativeStack} (a project, a stack and an emulator), {@link callsSince} (the API calls,
+ * by method and path), {@link pluginProcessesLeft}.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
@@ -16,6 +18,16 @@ import { type CliResult, spawnPulumi, succeeded } from "./pulumi";
 
 /** The plugin's launcher, the file the engine starts. */
 export const PLUGIN_LAUNCHER = "pulumi-resource-scrapingpros";
+
+/**
+ * Installs the plugin as built (`dist/`) into the plugin cache of `env.PULUMI_HOME` the way the
+ * README says, `npx pulumi-scrapingpros plugin install` (the package's bin, run with node), with
+ * the `pulumi` on `env.PATH`; returns what it printed. Needs `npm run build` first.
+ */
+export function installNativePlugin(env: NodeJS.ProcessEnv): string {
+  const cli = path.resolve(__dirname, "..", "..", "dist", "sdk", "cli.js");
+  return execFileSync(process.execPath, [cli, "plugin", "install"], { env, encoding: "utf8" });
+}
 
 /**
  * `Pulumi.yaml` of the project (`name` is the project's name): `tours` (explicitly named), `auto`
