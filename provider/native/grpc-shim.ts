@@ -7,13 +7,16 @@
  * - answers `CheckConfig` and `DiffConfig` with UNIMPLEMENTED (the engine then passes the new
  *   properties through and never replaces the provider: nothing is checked at preview, and nothing
  *   can carry the stack's scope);
- * - drops the `timeout` of `Create` and `Update` (the resource's `customTimeouts`).
+ * - drops the `timeout` of `Create` and `Update` (the resource's `customTimeouts`);
+ * - sends no `diffs` with a Diff (the changed properties), so the engine cannot apply a resource's
+ *   `replaceOnChanges`.
  *
  * `main` builds a `grpc.Server` and adds the ResourceProvider service to it synchronously, before
  * its first `await`; {@link serveNativeProvider} wraps `grpc.Server.prototype.addService` for that
- * one call, and replaces those four handlers of the implementation it is given. Everything else is
+ * one call, and replaces those handlers of the implementation it is given (Create, Update and Diff
+ * run the SDK's own handler, with what it drops carried by `request-context.ts`). Everything else is
  * the SDK's. {@link SHIM_PULUMI_VERSION} is the SDK line this was checked against
- * (`tests/integration/native/grpc-shim.spec.ts` fails on another one).
+ * (`tests/integration/provider/native/grpc-shim.spec.ts` fails on another one).
  */
 import * as grpc from "@grpc/grpc-js";
 import * as providerRpc from "@pulumi/pulumi/proto/provider_grpc_pb";
@@ -21,7 +24,7 @@ import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as providerServer from "@pulumi/pulumi/provider";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { NativeProvider } from "./provider";
-import { withRequestTimeout } from "./request-context";
+import { inRequest, type RequestRecord, withRequestTimeout } from "./request-context";
 
 /** The `@pulumi/pulumi` minor line whose server this shim completes (`~3.248.0` in package.json). */
 export const SHIM_PULUMI_VERSION = "3.248";
@@ -37,7 +40,7 @@ export function shimHandlers(
   base: providerRpc.IResourceProviderServer,
 ): Pick<
   providerRpc.IResourceProviderServer,
-  "configure" | "checkConfig" | "diffConfig" | "create" | "update"
+  "configure" | "checkConfig" | "diffConfig" | "create" | "update" | "diff"
 > {
   const fail = (callback: (e: grpc.ServiceError) => void, e: unknown) =>
     callback(
@@ -103,6 +106,15 @@ export function shimHandlers(
       withRequestTimeout(call.request.getTimeout(), () => base.create(call, callback)),
     update: (call, callback) =>
       withRequestTimeout(call.request.getTimeout(), () => base.update(call, callback)),
+    diff: (call, callback) => {
+      const record: RequestRecord = {};
+      inRequest(record, () =>
+        base.diff(call, (err, resp, ...rest) => {
+          if (resp && record.changedKeys) resp.setDiffsList(record.changedKeys);
+          callback(err, resp, ...rest);
+        }),
+      );
+    },
   };
 }
 

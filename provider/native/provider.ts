@@ -36,7 +36,7 @@ import {
   propertiesSource,
   scopeIn,
 } from "./provider-config";
-import { requestTimeoutMs } from "./request-context";
+import { reportChangedKeys, requestTimeoutMs } from "./request-context";
 import { providerSchema } from "./schema";
 import {
   parseRunImportId,
@@ -128,13 +128,13 @@ export interface NativeProvider extends pulumi.provider.Provider {
   ): Promise<NativeConfigDiff>;
   /** Check of a resource: no call; the inputs as the engine stores them (secrets in their envelope). */
   check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
-  /** Diff of a resource: no call. */
+  /** Diff of a resource: no call; `diffs` lists the changed properties. */
   diff(
     id: string,
     urn: string,
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
-  ): Promise<DiffResult>;
+  ): Promise<DiffResult & { diffs: string[] }>;
   /** Create of a resource. @throws ResourceInitError when it exists but is not what was declared */
   create(urn: string, inputs: Record<string, unknown>): Promise<CreateResult>;
   /** Read (refresh), or with no state, import. */
@@ -225,9 +225,15 @@ export function createNativeProvider(options: NativeProviderOptions = {}): Nativ
       const old = unwrapSecrets(olds).values;
       const next = unwrapSecrets(news).values;
       const type = typeOfUrn(urn);
-      if (type === NATIVE_TOKENS.collection) return collections.diff(id, urn, old, next);
-      if (type === NATIVE_TOKENS.collectionRun) return runs.diff(id, urn, runFromEngine(old), next);
-      return unknownType(urn);
+      const result =
+        type === NATIVE_TOKENS.collection
+          ? await collections.diff(id, urn, old, next)
+          : type === NATIVE_TOKENS.collectionRun
+            ? await runs.diff(id, urn, runFromEngine(old), next)
+            : unknownType(urn);
+      // The engine applies `replaceOnChanges` to the changed keys, which the SDK's server drops.
+      reportChangedKeys(result.diffs);
+      return result;
     },
 
     async create(urn, inputs) {

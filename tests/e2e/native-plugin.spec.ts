@@ -15,7 +15,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { installPlugin, type PluginManifest } from "../../sdk/plugin-install";
 import { pulumiBinDir } from "../helpers/e2e";
-import { nativeCycle, PLUGIN_LAUNCHER, pluginOnPath } from "../helpers/native-plugin";
+import {
+  callsSince,
+  nativeCycle,
+  PLUGIN_LAUNCHER,
+  pluginOnPath,
+  startNativeStack,
+} from "../helpers/native-plugin";
 import { type CliResult, pulumiEnv, spawnPulumi, succeeded } from "../helpers/pulumi";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -159,6 +165,40 @@ describe("e2e: the native plugin, installed into Pulumi's plugin cache", functio
     it("a Pulumi YAML project outside the repository finds it with no PATH change: its schema; two collections (one auto-named), a run and a lookup against the emulator: up, a clean preview with no write, an edit with 1 PUT, a no-op up, refresh, destroy; no plugin process left", async () => {
       assert.deepEqual(pluginOnPath(env), []);
       await nativeCycle(path.join(freshDir("yaml"), "project"), env, manifest.version);
+    });
+
+    it("replaceOnChanges on a native Collection: a change of its requests replaces it (the engine needs the changed keys, which the shim sends); the old one stays in the account, with a warning", async () => {
+      const program = (url: string) => `name: sp-native-roc
+runtime: yaml
+resources:
+  tours:
+    type: scrapingpros:Collection
+    properties:
+      requests:
+        - url: ${url}
+    options:
+      replaceOnChanges: [requests]
+`;
+      const stack = await startNativeStack(
+        path.join(freshDir("roc"), "project"),
+        env,
+        program("https://example.com/a"),
+      );
+      try {
+        await stack.cli(["up", "--yes", "--skip-preview"]);
+        fs.writeFileSync(path.join(stack.dir, "Pulumi.yaml"), program("https://example.com/b"));
+        const mark = stack.emu.requests().length;
+        const r = await stack.cli(["up", "--yes", "--skip-preview"]);
+        assert.match(r.stdout, /\+-1 replaced/);
+        assert.ok(!callsSince(stack.emu, mark).some((c) => c.startsWith("PUT ")), "no update in place");
+        assert.equal(stack.emu.collections().length, 2);
+        assert.match(
+          r.stdout.replace(/\s+/g, " "),
+          /was removed from the stack but still exists in ScrapingPros/,
+        );
+      } finally {
+        await stack.stop();
+      }
     });
 
     it("node missing from the PATH pulumi runs with: the plugin's message reaches the user", async () => {

@@ -191,6 +191,23 @@ describe("native plugin over gRPC: the shim over @pulumi/pulumi's provider serve
     assert.match(err.details, /from the resource's customTimeouts/);
   });
 
+  it("Diff sends the changed properties (the engine applies replaceOnChanges to them), which the SDK's server drops", async () => {
+    await plugin.call(
+      "configure",
+      configureRequest(EU, { apiKey: secret(TEST_KEY), baseUrl: emu.url, __scope: "scope-eu" }),
+    );
+    const olds = { name: "tours", requests: [{ url: "https://example.com/a" }], __urn: TOURS };
+    const req = new providerPb.DiffRequest();
+    req.setId("c1");
+    req.setUrn(TOURS);
+    req.setOlds(struct(olds));
+    req.setNews(struct({ ...olds, requests: secret([{ url: "https://example.com/b" }]) }));
+    const diff = await plugin.call<providerPb.DiffResponse>("diff", req);
+    assert.equal(diff.getChanges(), providerPb.DiffResponse.DiffChanges.DIFF_SOME);
+    assert.deepEqual(diff.getDiffsList(), ["requests"]);
+    assert.deepEqual(diff.getReplacesList(), []);
+  });
+
   it("Configure from the older `variables` (no args): the settings still apply", async () => {
     const req = new providerPb.ConfigureRequest();
     req.setUrn(DEFAULT);

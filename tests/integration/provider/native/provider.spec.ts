@@ -138,7 +138,7 @@ describe("native provider: createNativeProvider() with the engine's wire, agains
         await provider.check(urn, inputs, { name: "tours", requests: [{ url: "https://example.com/2" }] })
       ).inputs;
       const diff = await provider.diff(created.id, urn, created.outs, news);
-      assert.deepEqual([diff.changes, diff.replaces], [true, []]);
+      assert.deepEqual([diff.changes, diff.diffs, diff.replaces], [true, ["requests"], []]);
       start = mark();
       const updated = await provider.update(created.id, urn, created.outs, news);
       assert.deepEqual(methodsSince(emu, start), ["PUT"]);
