@@ -549,6 +549,24 @@ describe("native provider: createNativeProvider() with the engine's wire, agains
       );
     });
 
+    it("a base URL with a user name and password fails CheckConfig (before the engine stores the provider's properties), and the failure shows neither", async () => {
+      const provider = createNativeProvider({ env: {} });
+      const password = "pw-7Hq2Lx9Vb4";
+      for (const urn of [DEFAULT_PROVIDER, providerUrn("eu")]) {
+        const { failures } = await provider.checkConfig(
+          urn,
+          {},
+          { baseUrl: `https://user:${password}@api.example` },
+        );
+        assert.equal(failures.length, 1);
+        assert.equal(failures[0]?.property, "");
+        assert.match(failures[0]?.reason ?? "", /carries a user name or password/);
+        assert.ok(
+          !JSON.stringify(failures).includes(password) && !JSON.stringify(failures).includes("user:"),
+        );
+      }
+    });
+
     it("no key anywhere: check fails with how to set it, naming the provider; the default provider's message is today's", async () => {
       const eu = await instance(providerUrn("eu"), { baseUrl: emu.url });
       await assert.rejects(
