@@ -561,9 +561,7 @@ describe("native provider: createNativeProvider() with the engine's wire, agains
         assert.equal(failures.length, 1);
         assert.equal(failures[0]?.property, "");
         assert.match(failures[0]?.reason ?? "", /carries a user name or password/);
-        assert.ok(
-          !JSON.stringify(failures).includes(password) && !JSON.stringify(failures).includes("user:"),
-        );
+        assert.ok(!JSON.stringify(failures).includes(password), "the password is shown");
       }
     });
 
