@@ -8,7 +8,7 @@
  * by method and path), {@link pluginProcessesLeft}.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
@@ -106,6 +106,11 @@ export interface NativeStack {
   dir: string;
   /** Runs `pulumi <args>` in the project and throws with its output when it fails. */
   cli(args: string[]): Promise<CliResult>;
+  /**
+   * Starts `pulumi <args>` in the project in its own process group (a test can kill the whole
+   * deployment: CLI, YAML host, plugin) and does not check how it ends.
+   */
+  spawn(args: string[]): ChildProcess & { result: Promise<CliResult> };
   /** Stops the emulator. */
   stop(): Promise<void>;
 }
@@ -123,8 +128,8 @@ export async function startNativeStack(
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), program);
   const emu = await startTestEmulator();
-  const cli = async (args: string[]): Promise<CliResult> =>
-    succeeded(args, await spawnPulumi(args, dir, env, transcript).result);
+  const spawn = (args: string[]) => spawnPulumi(args, dir, env, transcript);
+  const cli = async (args: string[]): Promise<CliResult> => succeeded(args, await spawn(args).result);
   try {
     await cli(["stack", "init", "dev"]);
     await cli(["config", "set", "scrapingpros:baseUrl", emu.url]);
@@ -133,7 +138,7 @@ export async function startNativeStack(
     await emu.stop();
     throw e;
   }
-  return { emu, dir, cli, stop: () => emu.stop() };
+  return { emu, dir, cli, spawn, stop: () => emu.stop() };
 }
 
 /**
