@@ -199,13 +199,17 @@ describe("e2e: the native provider in Pulumi YAML programs (calls, import, accou
       );
 
       const generated = YAML.parse(fs.readFileSync(out, "utf8")) as {
-        resources: Record<string, { type: string; properties: Record<string, unknown> }>;
+        resources: Record<
+          string,
+          { type: string; properties: Record<string, unknown>; options?: Record<string, unknown> }
+        >;
       };
       const legacy = generated.resources.legacy;
       assert.ok(legacy, `the generated code declares the collection:\n${fs.readFileSync(out, "utf8")}`);
       assert.match(legacy.type, /^scrapingpros:(index:)?Collection$/);
       assert.equal(legacy.properties.name, "legacy");
       assert.deepEqual(legacy.properties.requests, [], "GET cannot show the requests");
+      assert.equal(legacy.options?.protect, true, "pulumi import protects what it imports");
 
       // The generated declaration, as is (options included), with the requests put in.
       resources.legacy = { ...legacy, properties: { ...legacy.properties, requests } };
