@@ -115,7 +115,13 @@ async function buildPlugin({ quiet = false, out = path.join(ROOT, "dist", "plugi
     minifySyntax: true,
     keepNames: true,
     legalComments: "none",
-    define: { SCRAPINGPROS_BUNDLED_VERSION: JSON.stringify(pkg.version) },
+    // The bundle runs with no package around it: the version and the schema go inside.
+    define: {
+      SCRAPINGPROS_BUNDLED_VERSION: JSON.stringify(pkg.version),
+      SCRAPINGPROS_BUNDLED_SCHEMA: JSON.stringify(
+        fs.readFileSync(path.join(ROOT, "schema", "provider.json"), "utf8"),
+      ),
+    },
     logLevel: "silent",
   });
   // A warning (a require that cannot be bundled, a missing file) fails the build: the plugin must

@@ -7,16 +7,9 @@
  * the stack's scope is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { baseUrlError, CONFIG_KEYS } from "../provider/core/config";
+import { baseUrlError, CONFIG_KEYS, plainKeyWarning } from "../provider/core/config";
 
-/** The warning for an API key stored in plain text, naming the stack's config file. */
-export function plainKeyWarning(stack: string): string {
-  return (
-    `scrapingpros:apiKey is stored in plain text in Pulumi.${stack}.yaml and in \`pulumi stack export\`: ` +
-    "make it a secret with `pulumi config set --secret scrapingpros:apiKey <key>` (and rotate the key if " +
-    "that file was shared or committed), or drop it and set SCRAPINGPROS_API_KEY in the environment"
-  );
-}
+export { plainKeyWarning };
 
 /**
  * Whether the stack config holds `scrapingpros:apiKey` as plain text. `config` and `isSecret`

@@ -1,11 +1,12 @@
 /**
- * Provider configuration: stack config first (`scrapingpros:*`, read in the dynamic provider's
- * `configure`), environment variables as the fallback. Nothing read here is ever put in inputs,
- * outputs or the serialized provider.
+ * Provider configuration: the provider's own settings first (the stack config `scrapingpros:*`, read
+ * in the dynamic provider's `configure` and by the native plugin's default provider; or the
+ * properties of an explicit native provider, {@link SettingsOrigin}), environment variables as the
+ * fallback. Nothing read here is ever put in a resource's inputs, outputs or serialized provider.
  *
- * Every bad value fails with the setting's name, where it was read from (stack config or the
- * environment) and the expected form; a `scrapingpros:*` key the provider does not know fails too
- * (a typo such as `scrapingpros:baseURL` would otherwise send traffic to the production API).
+ * Every bad value fails with the setting's name, where it was read from (stack config, a provider's
+ * property, or the environment) and the expected form; a setting the provider does not know fails
+ * too (a typo such as `scrapingpros:baseURL` would otherwise send traffic to the production API).
  */
 import type { ClientOptions } from "../client/client";
 import { closestName } from "./rules/near-miss";
@@ -20,10 +21,51 @@ export interface ConfigSource {
    * against the known settings). Pulumi's dynamic-provider `Config` has them as `rawConfig`.
    */
   keys?(): string[];
+  /** Where these keys are set, as messages name them. @default {@link STACK_CONFIG} */
+  origin?: SettingsOrigin;
 }
 
+/**
+ * Where a provider instance's own settings are set: the stack config (`scrapingpros:baseUrl`; the
+ * dynamic provider, and the native plugin's default provider, whose properties the engine takes
+ * from the stack config), or the properties of an explicit native provider
+ * (`pulumi:providers:scrapingpros` named `provider`), which messages name `the provider "eu"'s baseUrl`.
+ */
+export type SettingsOrigin =
+  | {
+      /** The stack config `scrapingpros:*`. */
+      kind: "stack config";
+    }
+  | {
+      /** The properties of an explicit provider. */
+      kind: "provider";
+      /** The provider resource's name (`eu`). */
+      provider: string;
+    };
+
+/** The stack config `scrapingpros:*`: where the dynamic provider and the default native provider read. */
+export const STACK_CONFIG: SettingsOrigin = { kind: "stack config" };
+
 /** Where a setting's value came from, as messages name it. */
-export type SettingSource = `stack config ${string}` | `environment variable ${string}`;
+export type SettingSource =
+  | `stack config ${string}`
+  | `environment variable ${string}`
+  | `the provider "${string}"'s ${string}`;
+
+/**
+ * How messages name a setting where `origin` sets it: `scrapingpros:baseUrl`, or
+ * `the provider "eu"'s baseUrl`.
+ */
+export function settingName(origin: SettingsOrigin, name: SettingName): string {
+  return origin.kind === "provider" ? `the provider "${origin.provider}"'s ${name}` : CONFIG_KEYS[name][0];
+}
+
+/** Where a value set in `origin` came from: `stack config scrapingpros:baseUrl`, or `the provider "eu"'s baseUrl`. */
+export function settingSource(origin: SettingsOrigin, name: SettingName): SettingSource {
+  return origin.kind === "provider"
+    ? `the provider "${origin.provider}"'s ${name}`
+    : `stack config ${CONFIG_KEYS[name][0]}`;
+}
 
 /** Settings of the provider, resolved. `apiKey` is undefined when neither source has one. */
 export interface ProviderSettings {
@@ -33,6 +75,8 @@ export interface ProviderSettings {
   clientOptions: Omit<ClientOptions, "apiKey">;
   /** Where each setting that has a value was read from. */
   sources: Partial<Record<SettingName, SettingSource>>;
+  /** Where the provider's own settings are set (messages name them after it). @default {@link STACK_CONFIG} */
+  origin?: SettingsOrigin;
 }
 
 /**
@@ -62,36 +106,81 @@ export type SettingName = keyof typeof CONFIG_KEYS;
 /** The stack config keys the provider reads. */
 export const KNOWN_CONFIG_KEYS: readonly string[] = Object.values(CONFIG_KEYS).map(([key]) => key);
 
-/** The message shown when no API key is configured. */
+/** The message shown when no API key is configured (in the stack config, or the environment). */
 export const MISSING_KEY_MESSAGE =
   "ScrapingPros API key is not set: run `pulumi config set --secret scrapingpros:apiKey <key>` " +
   "or set the SCRAPINGPROS_API_KEY environment variable";
 
+/** The message shown when no API key is configured where `origin` sets it, nor in the environment. */
+export function missingKeyMessage(origin: SettingsOrigin = STACK_CONFIG): string {
+  if (origin.kind === "stack config") return MISSING_KEY_MESSAGE;
+  return (
+    `ScrapingPros API key is not set: give the provider "${origin.provider}" an apiKey (a secret, e.g. ` +
+    "from `pulumi config set --secret`) or set the SCRAPINGPROS_API_KEY environment variable"
+  );
+}
+
+/**
+ * The warning for an API key stored in plain text: in the stack config (`stack` names its file), or
+ * given to an explicit provider without being a secret (the engine then stores it in plain text with
+ * the provider's properties).
+ */
+export function plainKeyWarning(stack: string, origin: SettingsOrigin = STACK_CONFIG): string {
+  if (origin.kind === "provider") {
+    return (
+      `the provider "${origin.provider}"'s apiKey is not a secret, so Pulumi stores it in plain text in the state ` +
+      "and shows it in `pulumi stack export`: give it a secret (a config value set with `pulumi config set " +
+      "--secret`, or `fn::secret` in Pulumi YAML), and rotate the key if the state was shared"
+    );
+  }
+  return (
+    `scrapingpros:apiKey is stored in plain text in Pulumi.${stack}.yaml and in \`pulumi stack export\`: ` +
+    "make it a secret with `pulumi config set --secret scrapingpros:apiKey <key>` (and rotate the key if " +
+    "that file was shared or committed), or drop it and set SCRAPINGPROS_API_KEY in the environment"
+  );
+}
+
 /**
  * The `scrapingpros:*` keys among `keys` that the provider does not read, each with the message
- * that names the likely intended key and the known ones.
+ * that names the likely intended key and the known ones. For an explicit provider (`origin`), the
+ * keys stand for its properties (`scrapingpros:baseURL` for its `baseURL`), and the message names them so.
  */
-export function unknownSettings(keys: readonly string[]): {
+export function unknownSettings(
+  keys: readonly string[],
+  origin: SettingsOrigin = STACK_CONFIG,
+): {
   /** The unknown stack config key, e.g. `scrapingpros:baseURL`. */
   key: string;
   /** What to do about it: the likely intended key and the `pulumi config` commands, then the known keys. */
   message: string;
 }[] {
-  return keys
-    .filter((k) => k.startsWith("scrapingpros:") && !KNOWN_CONFIG_KEYS.includes(k))
-    .map((key) => {
-      const near = closestName(key, KNOWN_CONFIG_KEYS);
-      const advice = near
-        ? `did you mean ${near}? Run \`pulumi config rm ${key}\` and ` +
-          `\`pulumi config set ${near === CONFIG_KEYS.apiKey[0] ? "--secret " : ""}${near} <value>\``
-        : `remove it with \`pulumi config rm ${key}\``;
+  const unknown = keys.filter((k) => k.startsWith("scrapingpros:") && !KNOWN_CONFIG_KEYS.includes(k));
+  if (origin.kind === "provider") {
+    const names = Object.keys(CONFIG_KEYS);
+    return unknown.map((key) => {
+      const property = key.slice("scrapingpros:".length);
+      const near = closestName(property, names);
       return {
         key,
         message:
-          `unknown setting ${key} in the stack config: ${advice}. ` +
-          `The provider reads ${KNOWN_CONFIG_KEYS.join(", ")}`,
+          `the provider "${origin.provider}" has no property ${property}` +
+          `${near ? `: did you mean ${near}?` : "."} It takes ${names.join(", ")}`,
       };
     });
+  }
+  return unknown.map((key) => {
+    const near = closestName(key, KNOWN_CONFIG_KEYS);
+    const advice = near
+      ? `did you mean ${near}? Run \`pulumi config rm ${key}\` and ` +
+        `\`pulumi config set ${near === CONFIG_KEYS.apiKey[0] ? "--secret " : ""}${near} <value>\``
+      : `remove it with \`pulumi config rm ${key}\``;
+    return {
+      key,
+      message:
+        `unknown setting ${key} in the stack config: ${advice}. ` +
+        `The provider reads ${KNOWN_CONFIG_KEYS.join(", ")}`,
+    };
+  });
 }
 
 /** The environment variables the provider reads. */
@@ -123,23 +212,64 @@ export function misspelledEnvSettings(env: NodeJS.ProcessEnv): {
   return out;
 }
 
+/** One thing wrong with the settings, as {@link settingsProblems} finds it. */
+export interface SettingProblem {
+  /** What kind of problem: a key the provider does not read, a misspelled `SCRAPINGPROS_*` variable, a bad value. */
+  kind: "unknown setting" | "misspelled variable" | "bad value";
+  /** The setting whose value is bad; undefined for an unknown key or a misspelled variable. */
+  setting: SettingName | undefined;
+  /** What is wrong, naming the setting, where its value came from and the expected form. */
+  message: string;
+}
+
 /**
- * Resolves the settings from stack config and the environment.
+ * Resolves the settings from the provider's own settings (stack config by default, see
+ * `config.origin`) and the environment.
  * @throws UserFacingError naming the setting, its source and the expected form, for an unknown
- *   `scrapingpros:*` key, a misspelled `SCRAPINGPROS_*` variable, a base URL that is not an absolute http(s) URL, or a bad number.
+ *   `scrapingpros:*` key (all of them), a misspelled `SCRAPINGPROS_*` variable (all of them), a base
+ *   URL that is not an absolute http(s) URL, or a bad number (the first bad value).
  */
 export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): ProviderSettings {
-  const unknown = unknownSettings(config?.keys?.() ?? []);
-  if (unknown.length > 0) throw new UserFacingError(unknown.map((u) => u.message).join("\n"));
-  const misspelled = misspelledEnvSettings(env);
-  if (misspelled.length > 0) throw new UserFacingError(misspelled.map((u) => u.message).join("\n"));
+  const { settings, problems } = resolve(config, env);
+  const unknown = problems.filter((p) => p.kind === "unknown setting");
+  const misspelled = problems.filter((p) => p.kind === "misspelled variable");
+  const reported = unknown.length > 0 ? unknown : misspelled.length > 0 ? misspelled : problems.slice(0, 1);
+  if (reported.length > 0) throw new UserFacingError(reported.map((p) => p.message).join("\n"));
+  return settings;
+}
 
+/**
+ * Everything wrong with the settings, as {@link resolveSettings} would report it one at a time:
+ * unknown keys, misspelled variables, then each bad value. Empty when they are valid (a missing
+ * API key is not a problem here: it is one only for a call).
+ */
+export function settingsProblems(config: ConfigSource | undefined, env: NodeJS.ProcessEnv): SettingProblem[] {
+  return resolve(config, env).problems;
+}
+
+function resolve(
+  config: ConfigSource | undefined,
+  env: NodeJS.ProcessEnv,
+): { settings: ProviderSettings; problems: SettingProblem[] } {
+  const origin = config?.origin ?? STACK_CONFIG;
+  const problems: SettingProblem[] = [
+    ...unknownSettings(config?.keys?.() ?? [], origin).map((u) => ({
+      kind: "unknown setting" as const,
+      setting: undefined,
+      message: u.message,
+    })),
+    ...misspelledEnvSettings(env).map((u) => ({
+      kind: "misspelled variable" as const,
+      setting: undefined,
+      message: u.message,
+    })),
+  ];
   const sources: ProviderSettings["sources"] = {};
   const read = (name: SettingName): string | undefined => {
     const [key, envName] = CONFIG_KEYS[name];
     const v = config?.get(key);
     if (v !== undefined && v !== "") {
-      sources[name] = `stack config ${key}`;
+      sources[name] = settingSource(origin, name);
       return v;
     }
     const e = env[envName];
@@ -154,10 +284,14 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     if (v === undefined) return undefined;
     const n = Number(v.trim());
     if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
-      throw new UserFacingError(
-        `${sources[name]} is ${showSettingValue(v, apiKey)}: it must be a non-negative ${integer ? "whole number" : "number"}` +
+      problems.push({
+        kind: "bad value",
+        setting: name,
+        message:
+          `${sources[name]} is ${showSettingValue(v, apiKey)}: it must be a non-negative ${integer ? "whole number" : "number"}` +
           `${name === "maxRetries" ? "" : " of milliseconds"}, e.g. ${name === "maxRetries" ? "4" : "30000"}`,
-      );
+      });
+      return undefined;
     }
     return n;
   };
@@ -165,8 +299,8 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   const baseUrl = read("baseUrl");
   if (baseUrl !== undefined) {
     const message = baseUrlError(baseUrl, sources.baseUrl ?? "the base URL", apiKey);
-    if (message) throw new UserFacingError(message);
-    clientOptions.baseUrl = baseUrl;
+    if (message) problems.push({ kind: "bad value", setting: "baseUrl", message });
+    else clientOptions.baseUrl = baseUrl;
   }
   const maxRetries = num("maxRetries", true);
   if (maxRetries !== undefined) clientOptions.maxRetries = maxRetries;
@@ -176,7 +310,9 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
   if (deadlineMs !== undefined) clientOptions.deadlineMs = deadlineMs;
   const maxThrottleWaitMs = num("maxThrottleWaitMs", false);
   if (maxThrottleWaitMs !== undefined) clientOptions.maxThrottleWaitMs = maxThrottleWaitMs;
-  return { apiKey, clientOptions, sources };
+  const settings: ProviderSettings = { apiKey, clientOptions, sources };
+  if (origin.kind !== "stack config") settings.origin = origin;
+  return { settings, problems };
 }
 
 /**

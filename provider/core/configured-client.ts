@@ -8,7 +8,7 @@
  * and thrown by every later use ({@link ConfiguredClient.assertSettings}, {@link ConfiguredClient.get}).
  */
 import { type RetryEvent, ScrapingProsClient } from "../client/client";
-import { type ConfigSource, MISSING_KEY_MESSAGE, type ProviderSettings, resolveSettings } from "./config";
+import { type ConfigSource, missingKeyMessage, type ProviderSettings, resolveSettings } from "./config";
 import { describeRetry } from "./messages";
 import { UserFacingError } from "./user-error";
 
@@ -43,6 +43,7 @@ export class ConfiguredClient {
     const source: ConfigSource = {
       get: (key) => config.get(key),
       keys: () => (config.keys ? config.keys() : Object.keys(config.rawConfig ?? {})),
+      ...(config.origin ? { origin: config.origin } : {}),
     };
     this.#settingsError = undefined;
     try {
@@ -80,7 +81,7 @@ export class ConfiguredClient {
     this.assertSettings();
     const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
     this.#settings = settings;
-    if (!settings.apiKey) throw new UserFacingError(MISSING_KEY_MESSAGE);
+    if (!settings.apiKey) throw new UserFacingError(missingKeyMessage(settings.origin));
   }
 
   /**
@@ -92,7 +93,7 @@ export class ConfiguredClient {
     if (this.#client) return this.#client;
     const settings = this.#settings ?? resolveSettings(undefined, this.#options.env ?? process.env);
     this.#settings = settings;
-    if (!settings.apiKey) throw new UserFacingError(MISSING_KEY_MESSAGE);
+    if (!settings.apiKey) throw new UserFacingError(missingKeyMessage(settings.origin));
     const onRetry = this.#options.onRetry ?? ((e: RetryEvent) => this.#options.warn?.(describeRetry(e)));
     this.#client = this.#options.clientFactory
       ? this.#options.clientFactory(settings)

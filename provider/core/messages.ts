@@ -20,12 +20,12 @@ import {
 } from "../client/errors";
 import { createRedactor, type Redactor } from "../client/redact";
 import { DEFAULT_RETRY, type RetryOptions } from "../client/retry-policy";
-import { CONFIG_KEYS, type ProviderSettings, type SettingName } from "./config";
+import { type ProviderSettings, type SettingName, STACK_CONFIG, settingName, settingSource } from "./config";
 import { NO_SECRETS, type SecretRedactor } from "./secrets";
 import { isUserFacing, UserFacingError } from "./user-error";
 
-/** The provider operation a message or error belongs to. */
-export type Operation = "check" | "diff" | "create" | "read" | "update" | "delete";
+/** What the provider is doing: an operation on one resource, or a lookup (a function call of the native provider). */
+export type Operation = "check" | "diff" | "create" | "read" | "update" | "delete" | "lookup";
 
 /** One operation on one resource, while it runs. */
 export interface OperationScope {
@@ -121,7 +121,9 @@ export const REFRESH_HINT =
 /** A setting's value with where it came from: `1000 (stack config scrapingpros:deadlineMs)`. */
 function settingIs(settings: ProviderSettings | undefined, name: SettingName, value: unknown): string {
   const source = settings?.sources[name];
-  return source ? `${value} (${source})` : `${value} (the default; ${CONFIG_KEYS[name][0]} is not set)`;
+  return source
+    ? `${value} (${source})`
+    : `${value} (the default; ${settingName(settings?.origin ?? STACK_CONFIG, name)} is not set)`;
 }
 
 /** Context for {@link userErrorFor}. */
@@ -150,16 +152,22 @@ export function userErrorFor(e: unknown, ctx: ErrorContext): unknown {
   const redactor = createRedactor([ctx.settings?.apiKey]);
   if (!(e instanceof ScrapingProsError)) return redactInPlace(e, redactor);
   const { settings } = ctx;
+  const origin = settings?.origin ?? STACK_CONFIG;
   const refresh = ctx.op === "read" ? ` ${REFRESH_HINT}` : "";
   const attempts =
     e.attempts !== undefined ? `${e.attempts} attempt${e.attempts === 1 ? "" : "s"}` : undefined;
   const gaveUp = e.history && showsHistory(e.history) ? describeGaveUp(e, e.history, ctx) : undefined;
   let message: string;
   if (e instanceof AuthenticationError || e instanceof PermissionDeniedError) {
-    const source = settings?.sources.apiKey ?? "stack config scrapingpros:apiKey";
-    const fix = source.startsWith("environment")
-      ? "set SCRAPINGPROS_API_KEY to a valid key (a scrapingpros:apiKey in the stack config would win over it)"
-      : "set a valid key with `pulumi config set --secret scrapingpros:apiKey <key>`";
+    const source = settings?.sources.apiKey ?? settingSource(origin, "apiKey");
+    const fix =
+      origin.kind === "provider"
+        ? source.startsWith("environment")
+          ? `set SCRAPINGPROS_API_KEY to a valid key (${settingName(origin, "apiKey")} would win over it)`
+          : `give ${settingName(origin, "apiKey")} a valid key`
+        : source.startsWith("environment")
+          ? "set SCRAPINGPROS_API_KEY to a valid key (a scrapingpros:apiKey in the stack config would win over it)"
+          : "set a valid key with `pulumi config set --secret scrapingpros:apiKey <key>`";
     message =
       `the ScrapingPros API refused the API key from ${source} (${e.status}: ${describe(e)}) at ${ctx.baseUrl ?? "the API"}; ` +
       `${fix}.${refresh}`;
@@ -177,12 +185,12 @@ export function userErrorFor(e: unknown, ctx: ErrorContext): unknown {
       `after ${attempts ?? "several attempts"} within the call's deadline of ${deadline}; ` +
       `each attempt may take ${settingIs(settings, "timeoutMs", `${retry.timeoutMs} ms`)}, ` +
       `retries: at most ${settingIs(settings, "maxRetries", retry.maxRetries)}. ` +
-      `Check that ${ctx.baseUrl ?? "the API"} is up; if it is only slow, raise scrapingpros:deadlineMs and ` +
-      `scrapingpros:timeoutMs (or the resource's customTimeouts).${refresh}`;
+      `Check that ${ctx.baseUrl ?? "the API"} is up; if it is only slow, raise ${settingName(origin, "deadlineMs")} and ` +
+      `${settingName(origin, "timeoutMs")} (or the resource's customTimeouts).${refresh}`;
   } else if (e instanceof ApiConnectionError) {
     message =
       `could not reach the ScrapingPros API at ${settingIs(settings, "baseUrl", ctx.baseUrl ?? "?")}` +
-      `${attempts ? ` after ${attempts}` : ""}: ${e.message}. Check scrapingpros:baseUrl (or SCRAPINGPROS_BASE_URL) and the network.${refresh}`;
+      `${attempts ? ` after ${attempts}` : ""}: ${e.message}. Check ${settingName(origin, "baseUrl")} (or SCRAPINGPROS_BASE_URL) and the network.${refresh}`;
   } else {
     message = `${e.message}${attempts && e.attempts !== 1 ? ` (after ${attempts})` : ""}`;
   }
@@ -213,6 +221,7 @@ function showsHistory(h: CallHistory): boolean {
  */
 export function describeGaveUp(e: ScrapingProsError, h: CallHistory, ctx: ErrorContext): string {
   const { settings } = ctx;
+  const name = (setting: SettingName) => settingName(settings?.origin ?? STACK_CONFIG, setting);
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...settings?.clientOptions };
   const where =
     e instanceof ApiError ? `${e.method} ${e.path}` : (/^\S+ \S+/.exec(e.message)?.[0] ?? "the call");
@@ -245,7 +254,7 @@ export function describeGaveUp(e: ScrapingProsError, h: CallHistory, ctx: ErrorC
         `in all; it had waited ${waited} when it stopped`;
       advice =
         "The API asked every time to come back later (a maintenance, or its rate limit): run `pulumi up` again " +
-        "later, or raise scrapingpros:maxThrottleWaitMs (or the resource's customTimeouts).";
+        `later, or raise ${name("maxThrottleWaitMs")} (or the resource's customTimeouts).`;
       break;
     case "call-deadline":
       bound = `The resource's customTimeouts ran out: ${customTimeout} for the whole operation, waits for the API's rate limit included`;
@@ -258,11 +267,11 @@ export function describeGaveUp(e: ScrapingProsError, h: CallHistory, ctx: ErrorC
       bound =
         `The call's deadline ran out: ${settingIs(settings, "deadlineMs", `${e.deadlineMs ?? retry.deadlineMs} ms`)}` +
         `${h.rateLimitWaitMs > 0 ? `, not counting ${waited} of waits for the API's rate limit` : ""}`;
-      advice = `Check that ${ctx.baseUrl ?? "the API"} is up; if it is only slow, raise scrapingpros:deadlineMs and scrapingpros:timeoutMs (or the resource's customTimeouts).`;
+      advice = `Check that ${ctx.baseUrl ?? "the API"} is up; if it is only slow, raise ${name("deadlineMs")} and ${name("timeoutMs")} (or the resource's customTimeouts).`;
       break;
     case "maxRetries":
       bound = `Retries after failures: at most ${settingIs(settings, "maxRetries", retry.maxRetries)} (throttled attempts are not counted)`;
-      advice = `Check that ${ctx.baseUrl ?? "the API"} is up; raise scrapingpros:maxRetries to retry more.`;
+      advice = `Check that ${ctx.baseUrl ?? "the API"} is up; raise ${name("maxRetries")} to retry more.`;
       break;
     default:
       bound = "The last answer is not one to retry";

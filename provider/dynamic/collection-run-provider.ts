@@ -11,7 +11,7 @@ import type { ConfigSource, ProviderSettings } from "../core/config";
 import type { MessageSink } from "../core/message-sink";
 import { ProviderContext } from "../core/provider-context";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "../core/results";
-import { processSink } from "../engine/engine-log";
+import { processSink } from "../engine/process-sink";
 import { type Warn, wireUrn, withProvider } from "./wire";
 
 /** Options of {@link CollectionRunProvider}, for tests. */

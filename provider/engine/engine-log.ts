@@ -5,13 +5,11 @@
  * #18249): the dynamic-provider host is started with the engine's address as its first argument but
  * does not connect to it, so `pulumi.log` falls back to stderr, and the engine shows a plugin's
  * stderr under `pulumi:pulumi:Stack`. Native providers log through the engine's `Log` RPC, whose
- * request carries a URN; this module does the same, with the address the host was given and the
- * gRPC stubs that ship with `@pulumi/pulumi`. Outside the dynamic-provider process (tests, a plain
- * script), or if the engine cannot be reached, it writes to stderr as before.
+ * request carries a URN; this module does the same, with the address the process was given (the
+ * dynamic-provider host's first argument, `process-sink.ts`; the native plugin's, `native/main.ts`)
+ * and the gRPC stubs of `@pulumi/pulumi`. If the engine cannot be reached, it writes to stderr.
  */
-import * as path from "node:path";
 import { type MessageSink, type Severity, stderrSink } from "../core/message-sink";
-import { isDynamicProviderProcess } from "./engine-watchdog";
 
 /**
  * The engine's address as the dynamic-provider host received it: its first argument that is not
@@ -32,22 +30,32 @@ export function engineAddressFromArgv(argv: readonly string[]): string | undefin
 }
 
 /**
+ * The gRPC library and the engine's stubs a {@link engineSink} talks through.
+ * @internal
+ */
+export interface EngineStubs {
+  /** `@grpc/grpc-js`, the copy `@pulumi/pulumi` uses. */
+  grpc: typeof import("@grpc/grpc-js");
+  /** `@pulumi/pulumi/proto/engine_grpc_pb`. */
+  rpc: typeof import("@pulumi/pulumi/proto/engine_grpc_pb");
+  /** `@pulumi/pulumi/proto/engine_pb`. */
+  pb: typeof import("@pulumi/pulumi/proto/engine_pb");
+}
+
+/**
  * A sink that sends messages to the engine at `address` with their URN, falling back to
  * {@link stderrSink} when the stubs cannot be loaded or a call fails.
+ * @param stubs Loads the gRPC library and stubs to use (`process-sink.ts`: those of the program's
+ *   `@pulumi/pulumi`; the plugin's bundle: its own).
+ * @internal
  */
-export function engineSink(address: string): MessageSink {
+export function engineSink(address: string, stubs: () => EngineStubs): MessageSink {
   let client: import("@pulumi/pulumi/proto/engine_grpc_pb").EngineClient;
   let pb: typeof import("@pulumi/pulumi/proto/engine_pb");
   try {
-    // The stubs and the gRPC library @pulumi/pulumi itself uses, resolved from its own location.
-    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-    const grpc = require(
-      require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }),
-    ) as typeof import("@grpc/grpc-js");
-    const rpc =
-      require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof import("@pulumi/pulumi/proto/engine_grpc_pb");
-    pb = require("@pulumi/pulumi/proto/engine_pb") as typeof import("@pulumi/pulumi/proto/engine_pb");
-    client = new rpc.EngineClient(address, grpc.credentials.createInsecure());
+    const loaded = stubs();
+    pb = loaded.pb;
+    client = new loaded.rpc.EngineClient(address, loaded.grpc.credentials.createInsecure());
   } catch {
     return stderrSink;
   }
@@ -68,14 +76,4 @@ export function engineSink(address: string): MessageSink {
         else resolve();
       });
     });
-}
-
-let defaultSink: MessageSink | undefined;
-
-/** The sink of this process: the engine in the dynamic-provider process, stderr elsewhere. */
-export function processSink(): MessageSink {
-  if (defaultSink) return defaultSink;
-  const address = isDynamicProviderProcess() ? engineAddressFromArgv(process.argv) : undefined;
-  defaultSink = address ? engineSink(address) : stderrSink;
-  return defaultSink;
 }

@@ -2,10 +2,15 @@
  * The Pulumi package schema of the native `scrapingpros` provider plugin, as the plugin serves it
  * (GetSchema, `pulumi package get-schema`). The schema is `schema/provider.json`, generated from the
  * TypeScript docstrings by `npm run provider-schema` and committed; this module adds the version.
+ * The plugin's bundle runs from Pulumi's plugin cache, with no package around it: its build
+ * (scripts/build-plugin.js) embeds the file's text.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACKAGE_ROOT, PACKAGE_VERSION } from "../core/version";
+
+/** The text of `schema/provider.json`, which the plugin's build embeds in its bundle with esbuild's `define`. */
+declare const SCRAPINGPROS_BUNDLED_SCHEMA: string | undefined;
 
 /**
  * The schema file in this package, `schema/provider.json` (published with it, and exported as
@@ -18,17 +23,23 @@ export const PROVIDER_SCHEMA_FILE: string | undefined =
 /**
  * The schema as the plugin serves it: `schema/provider.json` with `version` set, as JSON text, for
  * `provider.main({ version, schema: providerSchema(), … })` of `@pulumi/pulumi/provider` (or its
- * `getSchema`). Read on each call (it is called once per plugin process).
+ * `getSchema`). In the plugin's bundle, the text embedded at build time; elsewhere, the file, read
+ * on each call (it is called once per plugin process).
  * @param version The plugin's version; this package's version when omitted.
  * @throws Error when the schema file cannot be found or read.
  */
 export function providerSchema(version: string = PACKAGE_VERSION): string {
-  if (PROVIDER_SCHEMA_FILE === undefined) {
+  let text: string;
+  if (typeof SCRAPINGPROS_BUNDLED_SCHEMA === "string") {
+    text = SCRAPINGPROS_BUNDLED_SCHEMA;
+  } else if (PROVIDER_SCHEMA_FILE !== undefined) {
+    text = fs.readFileSync(PROVIDER_SCHEMA_FILE, "utf8");
+  } else {
     throw new Error(
       "the provider schema cannot be found: no pulumi-scrapingpros package.json above this module",
     );
   }
-  const schema = JSON.parse(fs.readFileSync(PROVIDER_SCHEMA_FILE, "utf8")) as Record<string, unknown>;
+  const schema = JSON.parse(text) as Record<string, unknown>;
   // `name` first, then `version`, as Pulumi's own schemas are laid out.
   const { name, ...rest } = schema;
   return JSON.stringify({ name, version, ...rest });

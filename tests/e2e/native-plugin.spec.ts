@@ -3,8 +3,9 @@
  * Pulumi home of its own: `pulumi-scrapingpros plugin install` (the package's CLI, as built) and, for
  * users without npm, `pulumi plugin install resource scrapingpros <version> --file <tarball>`. Then a
  * Pulumi YAML project outside the repository finds it in the plugin cache, with no PATH change
- * (tests/helpers/native-plugin.ts). Also what users see when `pulumi` or `node` is missing or too
- * old, and when the install fails.
+ * (tests/helpers/native-plugin.ts: a YAML program of collections, a run and a lookup, its whole life
+ * against the emulator with the calls counted). Also what users see when `pulumi` or `node` is
+ * missing or too old, and when the install fails.
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -14,7 +15,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { installPlugin, type PluginManifest } from "../../sdk/plugin-install";
 import { pulumiBinDir } from "../helpers/e2e";
-import { nativeCycle, PLUGIN_LAUNCHER, pluginOnPath } from "../helpers/native-plugin";
+import {
+  callsSince,
+  nativeCycle,
+  PLUGIN_LAUNCHER,
+  pluginOnPath,
+  startNativeStack,
+} from "../helpers/native-plugin";
 import { type CliResult, pulumiEnv, spawnPulumi, succeeded } from "../helpers/pulumi";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -155,9 +162,43 @@ describe("e2e: the native plugin, installed into Pulumi's plugin cache", functio
       assert.match(r.stdout, /^reinstalled resource plugin scrapingpros /m);
     });
 
-    it("a Pulumi YAML project outside the repository finds it with no PATH change: schema, up, preview, destroy, no plugin process left", async () => {
+    it("a Pulumi YAML project outside the repository finds it with no PATH change: its schema; two collections (one auto-named), a run and a lookup against the emulator: up, a clean preview with no write, an edit with 1 PUT, a no-op up, refresh, destroy; no plugin process left", async () => {
       assert.deepEqual(pluginOnPath(env), []);
       await nativeCycle(path.join(freshDir("yaml"), "project"), env, manifest.version);
+    });
+
+    it("replaceOnChanges on a native Collection: a change of its requests replaces it (the engine needs the changed keys, which the shim sends); the old one stays in the account, with a warning", async () => {
+      const program = (url: string) => `name: sp-native-roc
+runtime: yaml
+resources:
+  tours:
+    type: scrapingpros:Collection
+    properties:
+      requests:
+        - url: ${url}
+    options:
+      replaceOnChanges: [requests]
+`;
+      const stack = await startNativeStack(
+        path.join(freshDir("roc"), "project"),
+        env,
+        program("https://example.com/a"),
+      );
+      try {
+        await stack.cli(["up", "--yes", "--skip-preview"]);
+        fs.writeFileSync(path.join(stack.dir, "Pulumi.yaml"), program("https://example.com/b"));
+        const mark = stack.emu.requests().length;
+        const r = await stack.cli(["up", "--yes", "--skip-preview"]);
+        assert.match(r.stdout, /\+-1 replaced/);
+        assert.ok(!callsSince(stack.emu, mark).some((c) => c.startsWith("PUT ")), "no update in place");
+        assert.equal(stack.emu.collections().length, 2);
+        assert.match(
+          r.stdout.replace(/\s+/g, " "),
+          /was removed from the stack but still exists in ScrapingPros/,
+        );
+      } finally {
+        await stack.stop();
+      }
     });
 
     it("node missing from the PATH pulumi runs with: the plugin's message reaches the user", async () => {
@@ -180,7 +221,7 @@ describe("e2e: the native plugin, installed into Pulumi's plugin cache", functio
   });
 
   describe("without npm: pulumi plugin install resource scrapingpros <version> --file <tarball>", () => {
-    it("installs the tarball, and a YAML project finds it in the cache", async () => {
+    it("installs the tarball, and a YAML project finds it in the cache and deploys with it", async () => {
       const dir = freshDir("tarball");
       const env = pulumiEnv(binDir, dir);
       // The tarball as a user downloads it: copied to a folder of its own.

@@ -18,6 +18,7 @@ export function diffCollectionRun(
   );
   return {
     changes: replaces.length + updates.length > 0,
+    diffs: [...replaces, ...updates],
     replaces: [...replaces],
     stables: [],
     deleteBeforeReplace: false,

@@ -8,6 +8,7 @@
  *            most one POST .../run (never resent blind), then, with `wait: "completed"`, GET
  *            .../runs/{run_id} with backoff until the run ends or `timeoutSeconds` passes
  * - read   → GET .../runs/{run_id}; 404 means gone
+ * - import → GET .../runs/{run_id} of the collection the import names; 404 is an error
  * - update → no call, unless the run is still in progress and must be waited for (GETs as in create)
  * - delete → no call (the API cannot delete or cancel a run), with a warning
  *
@@ -43,6 +44,7 @@ import type { ProviderContext } from "../provider-context";
 import { ResourceInitError } from "../resource-init-error";
 import type { CheckResult, CreateResult, ReadResult, UpdateResult } from "../results";
 import { redactorFor, secretInputsOf } from "../secrets";
+import { UserFacingError } from "../user-error";
 import { checkCollectionRun } from "./check";
 import { diffCollectionRun } from "./diff";
 import {
@@ -229,6 +231,45 @@ export class CollectionRunOperations {
   /** Refreshes from `GET .../runs/{run_id}`; an empty `id` when the run is gone (404). */
   async read(id: string, urn: string | undefined, props: Record<string, unknown>): Promise<ReadResult> {
     const result = await this.#run("read", urn, props, () => this.#read(id, props));
+    return {
+      ...result,
+      ...(result.props ? { props: secretRunOutputs(result.props) } : {}),
+      ...(result.inputs ? { inputs: secretRunOutputs(result.inputs) } : {}),
+    };
+  }
+
+  /**
+   * Reads an existing run into the stack (`pulumi import`): one `GET .../runs/{run_id}`, no write.
+   * The API addresses a run by its collection and its id, so the import names both. The inputs are
+   * the collection and the defaults (`wait: "completed"`, `timeoutSeconds`, `failOn: "none"`); a
+   * `callbackUrl` is not among them (the run's webhook may be its collection's), so declaring one
+   * afterwards starts a new run.
+   * @param scope The stack's scope its identity takes, when the adapter knows one.
+   * @throws UserFacingError when the collection or the run does not exist (404).
+   */
+  async import(
+    collectionId: string,
+    runId: string,
+    urn: string,
+    scope: string | undefined,
+  ): Promise<ReadResult> {
+    const props: Record<string, unknown> = {
+      collectionId,
+      __urn: urn,
+      ...(scope ? { __scope: scope } : {}),
+      createdAt: null,
+      reattached: false,
+    };
+    const result = await this.#run("read", urn, props, async () => {
+      const read = await this.#read(runId, props);
+      if (read.id === "") {
+        throw new UserFacingError(
+          `no run ${runId} of collection ${collectionId} exists in this ScrapingPros account ` +
+            `(GET /v1/async/collections/${collectionId}/runs/${runId} answered 404): check the ids given to \`pulumi import\``,
+        );
+      }
+      return read;
+    });
     return {
       ...result,
       ...(result.props ? { props: secretRunOutputs(result.props) } : {}),

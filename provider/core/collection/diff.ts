@@ -13,6 +13,11 @@ export interface CollectionDiff {
   /** Whether any diffed property changed (an update or a replacement). */
   changes: boolean;
   /**
+   * The properties that changed, replaced or not. The native provider reports them to the engine,
+   * which needs them to apply a resource's `replaceOnChanges` option itself.
+   */
+  diffs: string[];
+  /**
    * The changed properties that force a replacement: `callbackUrl`, and those matched by the
    * resource's `replaceOnChanges`. Empty for an in-place update.
    */
@@ -82,6 +87,7 @@ export function diffCollection(olds: Record<string, unknown>, news: Record<strin
   );
   return {
     changes: changed.length > 0,
+    diffs: [...changed],
     replaces,
     stables: replaces.length === 0 ? ["name"] : [],
     deleteBeforeReplace: false,

@@ -7,6 +7,7 @@
  *            `adoptExisting` collections are first looked up by exact name (GET ?name=) and adopted
  *            with one PUT; `adoptId` adopts by id (GET + PUT)
  * - read   → GET /v1/async/collections/{id}; 404 means gone
+ * - import → GET /v1/async/collections/{id}; 404 is an error
  * - update → PUT /v1/async/collections/{id} with the full name and request list
  * - delete → no API call (the API has no delete): the collection is kept, with a warning
  *
@@ -30,8 +31,9 @@ import { ResourceInitError } from "../resource-init-error";
 import type { CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult } from "../results";
 import { requestsWarnings } from "../rules/collection-rules";
 import { requestNearMisses } from "../rules/near-miss";
-import { redactorFor, SecretRedactor, secretInputsOf, withSecrets } from "../secrets";
+import { NO_SECRETS, redactorFor, SecretRedactor, secretInputsOf, withSecrets } from "../secrets";
 import { fromEngine, toEngine } from "../state-wire";
+import { UserFacingError } from "../user-error";
 import { checkCollection } from "./check";
 import { type CollectionDiff, diffCollection } from "./diff";
 import {
@@ -260,11 +262,35 @@ export class CollectionOperations {
       { urn, redactor: redactorOf(props), secretState: secretOutputs },
       () => this.#read(id, fromEngine(props)),
     );
-    return {
-      ...result,
-      ...(result.props ? { props: secretOutputs(toEngine(result.props)) } : {}),
-      ...(result.inputs ? { inputs: secretOutputs(toEngine(result.inputs)) } : {}),
-    };
+    return storedRead(result);
+  }
+
+  /**
+   * Reads an existing collection into the stack (`pulumi import`): one `GET .../{id}`, no write.
+   * GET shows the id, the name and the times, not the requests or the callback URL (API reference
+   * §2.3): the inputs are the name, as an explicit one, and `requests: []`, so that the program
+   * declares the collection by its name and the first `pulumi up` with the declared requests makes
+   * one PUT. The state is `adopted` (the collection existed before the stack).
+   * @param scope The stack's scope its identity takes, when the adapter knows one.
+   * @throws UserFacingError when no collection has this id (404).
+   */
+  async import(id: string, urn: string, scope: string | undefined): Promise<ReadResult> {
+    const props: Record<string, unknown> = { __urn: urn, ...(scope ? { __scope: scope } : {}) };
+    const result = await this.#ctx.run(
+      "read",
+      { urn, redactor: NO_SECRETS, secretState: secretOutputs },
+      async () => {
+        const read = await this.#read(id, props);
+        if (read.id === "") {
+          throw new UserFacingError(
+            `no collection ${id} exists in this ScrapingPros account (GET /v1/async/collections/${id} answered 404): ` +
+              "check the id given to `pulumi import`",
+          );
+        }
+        return { ...read, props: { ...read.props, adopted: true } };
+      },
+    );
+    return storedRead(result);
   }
 
   async #read(
@@ -342,6 +368,19 @@ export class CollectionOperations {
       redactorFor(props),
     );
   }
+}
+
+/** A read's result in the stored layout, secret inputs and what is derived from them in their envelope. */
+function storedRead(result: {
+  id?: string;
+  props?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+}): ReadResult {
+  return {
+    ...result,
+    ...(result.props ? { props: secretOutputs(toEngine(result.props)) } : {}),
+    ...(result.inputs ? { inputs: secretOutputs(toEngine(result.inputs)) } : {}),
+  };
 }
 
 /** How many idempotency keys a create tries when replayed collections turn out to be gone. */

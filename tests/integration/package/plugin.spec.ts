@@ -10,7 +10,12 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as providerRpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as tar from "tar";
+import { providerSchema } from "../../../provider/native/schema";
 import type { PluginManifest } from "../../../sdk/plugin-install";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -152,6 +157,43 @@ describe("the native plugin's build (dist/plugin)", function () {
     process.kill(-(plugin.pid as number), "SIGINT");
     await plugin.exit;
     assert.equal(isRunning(plugin.pid as number), false);
+  });
+
+  it("from an empty folder, it serves the schema embedded at build time (schema/provider.json with its version), and its CheckConfig is the shim's (one gRPC library in the bundle)", async () => {
+    const dir = tmp("schema");
+    await tar.x({ file: tarball, cwd: dir });
+    const plugin = startPlugin(path.join(dir, LAUNCHER), ["127.0.0.1:9"], { PATH: nodeOnly() }, dir);
+    started.push(plugin.pid as number);
+    const client = new providerRpc.ResourceProviderClient(
+      `127.0.0.1:${await plugin.port}`,
+      grpc.credentials.createInsecure(),
+    );
+    try {
+      const unary = <Res>(method: "getSchema" | "checkConfig", req: unknown) =>
+        new Promise<Res>((resolve, reject) =>
+          (client[method] as unknown as (r: unknown, cb: (e: Error | null, res: Res) => void) => void).call(
+            client,
+            req,
+            (e, res) => (e ? reject(e) : resolve(res)),
+          ),
+        );
+      const schema = await unary<providerPb.GetSchemaResponse>(
+        "getSchema",
+        new providerPb.GetSchemaRequest(),
+      );
+      assert.equal(schema.getSchema(), providerSchema(pkg.version));
+      const check = new providerPb.CheckRequest();
+      check.setUrn("urn:pulumi:dev::p::pulumi:providers:scrapingpros::eu");
+      check.setOlds(Struct.fromJavaScript({}));
+      check.setNews(Struct.fromJavaScript({ baseUrl: "htp://x.example" }));
+      const checked = await unary<providerPb.CheckResponse>("checkConfig", check);
+      assert.match(
+        checked.getFailuresList()[0]?.getReason() ?? "",
+        /^the provider "eu"'s baseUrl is "htp:\/\/x\.example"/,
+      );
+    } finally {
+      client.close();
+    }
   });
 
   it("exits within 3 s when the process that started it (the engine) is gone", async () => {

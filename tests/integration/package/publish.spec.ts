@@ -138,10 +138,11 @@ describe("the published package (npm pack)", () => {
     assert.deepEqual(stale, [], "dist/ has files whose sources are gone: rebuild it from a clean dist/");
   });
 
-  it("stays small: under 550 kB packed", () => {
-    // About half is the native plugin's tarball (~260 kB: the bundle of @pulumi/pulumi, gRPC and
-    // protobuf it runs with, without node_modules).
-    assert.ok(report.size < 550_000, `the package is ${report.size} bytes`);
+  it("stays small: under 1 MB packed", () => {
+    // About two thirds is the native plugin's tarball (~640 kB: the provider bundled with everything
+    // it runs with, without node_modules: undici and zod, as the dynamic provider, and
+    // @pulumi/pulumi's provider server, gRPC and protobuf).
+    assert.ok(report.size < 1_000_000, `the package is ${report.size} bytes`);
   });
 
   it("is as big as the README says: its files, packed and unpacked kB within 10%", () => {

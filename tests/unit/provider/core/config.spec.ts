@@ -1,8 +1,15 @@
 import * as assert from "node:assert/strict";
 import {
   MISSING_KEY_MESSAGE,
+  missingKeyMessage,
+  plainKeyWarning,
   resolveSettings,
+  STACK_CONFIG,
+  settingName,
+  settingSource,
+  settingsProblems,
   showSettingValue,
+  unknownSettings,
   withoutCredentials,
 } from "../../../../provider/core/config";
 
@@ -265,6 +272,84 @@ describe("config: credentials are refused and never echoed", () => {
     assert.equal(
       withoutCredentials("htps://user:pw@api.example.com/v1?t=x"),
       "htps://***@api.example.com/v1?***",
+    );
+  });
+});
+
+describe("config: every problem at once, and the names of an explicit native provider's settings", () => {
+  const eu = { kind: "provider" as const, provider: "eu" };
+  const withKeys = (values: Record<string, string>, origin?: typeof eu) => ({
+    get: (k: string) => values[k],
+    keys: () => Object.keys(values),
+    ...(origin ? { origin } : {}),
+  });
+
+  it("settingsProblems lists unknown keys, misspelled variables and each bad value; resolveSettings reports as before: the unknown keys, else the misspelled variables, else the first bad value", () => {
+    const source = withKeys({
+      "scrapingpros:baseURL": "x",
+      "scrapingpros:maxRetries": "lots",
+      "scrapingpros:timeoutMs": "soon",
+    });
+    const env = { SCRAPINGPROS_APIKEY: "k" };
+    assert.deepEqual(
+      settingsProblems(source, env).map((p) => [p.kind, p.setting]),
+      [
+        ["unknown setting", undefined],
+        ["misspelled variable", undefined],
+        ["bad value", "maxRetries"],
+        ["bad value", "timeoutMs"],
+      ],
+    );
+    assert.throws(
+      () => resolveSettings(source, env),
+      (e: Error) =>
+        e.message.startsWith("unknown setting scrapingpros:baseURL") && !e.message.includes("APIKEY"),
+    );
+    assert.throws(
+      () => resolveSettings(withKeys({ "scrapingpros:maxRetries": "lots" }), env),
+      (e: Error) => e.message.startsWith("environment variable SCRAPINGPROS_APIKEY is not read"),
+    );
+    assert.throws(
+      () =>
+        resolveSettings(
+          withKeys({ "scrapingpros:maxRetries": "lots", "scrapingpros:timeoutMs": "soon" }),
+          {},
+        ),
+      (e: Error) =>
+        e.message ===
+        'stack config scrapingpros:maxRetries is "lots": it must be a non-negative whole number, e.g. 4',
+    );
+    assert.deepEqual(settingsProblems(withKeys({ "scrapingpros:apiKey": "k" }), {}), []);
+  });
+
+  it("an explicit provider's settings: sourced and named after it, its unknown properties named as properties", () => {
+    const s = resolveSettings(withKeys({ "scrapingpros:baseUrl": "http://127.0.0.1:1" }, eu), {});
+    assert.deepEqual(s.sources, { baseUrl: `the provider "eu"'s baseUrl` });
+    assert.deepEqual(s.origin, eu);
+    assert.equal(settingName(eu, "timeoutMs"), `the provider "eu"'s timeoutMs`);
+    assert.equal(settingSource(STACK_CONFIG, "timeoutMs"), "stack config scrapingpros:timeoutMs");
+    assert.deepEqual(
+      unknownSettings(["scrapingpros:baseURL", "aws:region"], eu).map((u) => u.message),
+      [
+        `the provider "eu" has no property baseURL: did you mean baseUrl? It takes apiKey, baseUrl, maxRetries, timeoutMs, deadlineMs, maxThrottleWaitMs`,
+      ],
+    );
+  });
+
+  it("the missing-key message and the plain-key warning: today's for the stack config, the provider's own for an explicit one", () => {
+    assert.equal(missingKeyMessage(), MISSING_KEY_MESSAGE);
+    assert.equal(missingKeyMessage(STACK_CONFIG), MISSING_KEY_MESSAGE);
+    assert.match(
+      missingKeyMessage(eu),
+      /^ScrapingPros API key is not set: give the provider "eu" an apiKey .* or set the SCRAPINGPROS_API_KEY environment variable$/,
+    );
+    assert.match(
+      plainKeyWarning("prod"),
+      /^scrapingpros:apiKey is stored in plain text in Pulumi\.prod\.yaml/,
+    );
+    assert.match(
+      plainKeyWarning("prod", eu),
+      /^the provider "eu"'s apiKey is not a secret, so Pulumi stores it in plain text in the state/,
     );
   });
 });

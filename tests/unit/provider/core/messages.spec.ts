@@ -425,3 +425,49 @@ describe("user-facing errors: a call that gave up says what the API answered and
     assert.ok(!bug.stack?.includes(key));
   });
 });
+
+describe("messages about an explicit native provider's settings name its properties", () => {
+  const eu = { kind: "provider" as const, provider: "eu" };
+  const source = (values: Record<string, string>) => ({
+    get: (k: string) => values[`scrapingpros:${k.split(":")[1]}`],
+    origin: eu,
+  });
+  const fromProvider = resolveSettings(
+    source({ "scrapingpros:apiKey": "k", "scrapingpros:baseUrl": BASE }),
+    {},
+  );
+  const fromEnvOnly = resolveSettings(source({}), { SCRAPINGPROS_API_KEY: "k" });
+
+  it("a refused key: the provider's apiKey, or the environment variable that the provider's apiKey would win over", () => {
+    assert.equal(
+      messageOf(userErrorFor(unauthorized(), { op: "create", settings: fromProvider, baseUrl: BASE })),
+      `the ScrapingPros API refused the API key from the provider "eu"'s apiKey (401: Invalid API key) at ${BASE}; ` +
+        `give the provider "eu"'s apiKey a valid key.`,
+    );
+    assert.match(
+      messageOf(userErrorFor(unauthorized(), { op: "create", settings: fromEnvOnly, baseUrl: BASE })),
+      /from environment variable SCRAPINGPROS_API_KEY .*set SCRAPINGPROS_API_KEY to a valid key \(the provider "eu"'s apiKey would win over it\)\.$/,
+    );
+  });
+
+  it("no answer: the provider's baseUrl, and a default named after the provider's setting", () => {
+    const conn = Object.assign(
+      new ApiConnectionError("GET /v1/async/collections/c1 failed without a response (ECONNREFUSED)"),
+      { attempts: 2 },
+    );
+    const m = messageOf(userErrorFor(conn, { op: "create", settings: fromProvider, baseUrl: BASE }));
+    assert.match(
+      m,
+      /^could not reach the ScrapingPros API at http:\/\/127\.0\.0\.1:8787 \(the provider "eu"'s baseUrl\)/,
+    );
+    assert.match(m, /Check the provider "eu"'s baseUrl \(or SCRAPINGPROS_BASE_URL\) and the network\.$/);
+    const slow = Object.assign(new ApiTimeoutError("PUT /v1/async/collections/c1 timed out after 27770 ms"), {
+      attempts: 5,
+      deadlineMs: 120000,
+      deadlineFrom: "client" as const,
+    });
+    const t = messageOf(userErrorFor(slow, { op: "update", settings: fromProvider, baseUrl: BASE }));
+    assert.match(t, /120000 ms \(the default; the provider "eu"'s deadlineMs is not set\)/);
+    assert.match(t, /raise the provider "eu"'s deadlineMs and the provider "eu"'s timeoutMs/);
+  });
+});
