@@ -148,7 +148,11 @@ describe("e2e: examples (basic, per-stage, yaml) with the real CLI (gitops: gito
       const plan = JSON.parse((await pulumi(["preview", "--json"])).stdout) as {
         changeSummary?: Record<string, number>;
       };
-      assert.deepEqual(changesOf(plan.changeSummary ?? {}), { create: 5 }, "the stack, 3 collections and a run");
+      assert.deepEqual(
+        changesOf(plan.changeSummary ?? {}),
+        { create: 5 },
+        "the stack, 3 collections and a run",
+      );
       assert.deepEqual(callsSince(emu, mark), [], "the first preview calls nothing");
 
       await pulumi(["up", "--yes", "--skip-preview"]);
