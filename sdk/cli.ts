@@ -7,7 +7,11 @@
  * - `plugin install [--reinstall]` installs the native provider plugin the package carries into
  *   Pulumi's plugin cache (`sdk/plugin-install.ts`). Exit code 0 when installed, 1 when it could not
  *   be, 2 on bad usage.
+ * - `migrate-state [file|-] [--output file]` rewrites a stack's exported state so that its dynamic
+ *   collections and runs belong to the native provider (`sdk/migrate-state.ts`). Exit code 0 when
+ *   rewritten, 1 when the state cannot be, 2 on bad usage.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -16,6 +20,7 @@ import {
   type LoadedCollection,
   loadCollectionFiles,
 } from "./collection-files";
+import { formatMigrationReport, MigrationError, migrateState } from "./migrate-state";
 import { installPlugin, type PluginInstallContext } from "./plugin-install";
 
 /** What one stage's files declare, for a reviewer to see what a change costs. */
@@ -43,6 +48,8 @@ export interface StageSummary {
  * environment `pulumi` runs with, the plugin's folder and the command runner (injectable for tests).
  */
 export interface CliIo extends Pick<PluginInstallContext, "env" | "pluginDir" | "platform" | "run"> {
+  /** Reads standard input (`migrate-state` with no file, or `-`); default the process's. */
+  stdin?: () => string;
   /** Writes to standard output: the problems, the JSON report, the annotations, the summary. */
   stdout: (text: string) => void;
   /** Writes to standard error: usage errors and the closing one-line verdict of the human format. */
@@ -53,6 +60,7 @@ export interface CliIo extends Pick<PluginInstallContext, "env" | "pluginDir" | 
 
 const USAGE = `Usage: pulumi-scrapingpros validate [dir] [--overlay dir]... [--format human|json|github] [--summary]
        pulumi-scrapingpros plugin install [--reinstall]
+       pulumi-scrapingpros migrate-state [file|-] [--output file]
 
 Checks every *.yaml, *.yml and *.json collection file of dir (default: collections), alone and
 merged with each --overlay directory (one stage each), by the rules the provider applies.
@@ -74,8 +82,21 @@ cache ($PULUMI_HOME/plugins, ~/.pulumi/plugins by default), where every project 
   --reinstall      replace the installed copy of this version even when it is identical
                    (a copy that differs from this package's is replaced without it)
 
-Exit code: 0 when every file is valid (plugin install: when the plugin is installed), 1 when any
-is not (when it could not be installed), 2 on bad usage.
+migrate-state reads a stack's state as \`pulumi stack export\` writes it (from file, or standard
+input) and writes it with the dynamic Collection and CollectionRun resources moved to the native
+provider scrapingpros (types, URNs, provider; the stack scope kept), for \`pulumi stack import\`:
+
+  pulumi stack export --file dynamic.json
+  npx pulumi-scrapingpros migrate-state dynamic.json --output native.json
+  pulumi stack import --file native.json
+
+It makes no API call. What it changed goes to standard error.
+
+  -o, --output f   write the rewritten state to f (default: standard output)
+
+Exit code: 0 when every file is valid (plugin install: when the plugin is installed; migrate-state:
+when the state is rewritten), 1 when any is not (when it could not be installed; when the state
+cannot be rewritten), 2 on bad usage.
 `;
 
 /** Counts what a stage declares. */
@@ -152,10 +173,12 @@ export function main(argv: string[], io: CliIo): number {
   }
   if (positionals[0] === "plugin") {
     const [, sub, ...rest] = positionals;
-    const foreign = (["overlay", "format", "summary"] as const).find((o) => values[o] !== undefined);
+    const foreign = (["overlay", "format", "summary", "output"] as const).find(
+      (o) => values[o] !== undefined,
+    );
     if (sub !== "install" || rest.length > 0 || foreign) {
       const what = foreign
-        ? `--${foreign} is an option of validate, not of plugin install`
+        ? `--${foreign} is an option of ${foreign === "output" ? "migrate-state" : "validate"}, not of plugin install`
         : sub === undefined
           ? "plugin: no subcommand (install)"
           : `unexpected argument: ${sub === "install" ? rest[0] : sub}`;
@@ -173,6 +196,11 @@ export function main(argv: string[], io: CliIo): number {
         run: io.run,
       },
     );
+  }
+  if (positionals[0] === "migrate-state") return migrateCommand(positionals.slice(1), values, io);
+  if (values.output !== undefined) {
+    io.stderr(`--output is an option of migrate-state, not of ${positionals[0] ?? "validate"}\n\n${USAGE}`);
+    return 2;
   }
   if (values.reinstall !== undefined) {
     io.stderr(`--reinstall is an option of plugin install, not of validate\n\n${USAGE}`);
@@ -260,6 +288,64 @@ export function main(argv: string[], io: CliIo): number {
   return valid ? 0 : 1;
 }
 
+/** `migrate-state [file|-] [--output file]`. */
+function migrateCommand(args: string[], values: ReturnType<typeof parse>["values"], io: CliIo): number {
+  const foreign = (["overlay", "format", "summary", "reinstall"] as const).find(
+    (o) => values[o] !== undefined,
+  );
+  if (foreign || args.length > 1) {
+    const what = foreign
+      ? `--${foreign} is not an option of migrate-state`
+      : `unexpected argument: ${args[1]}`;
+    io.stderr(`${what}\n\n${USAGE}`);
+    return 2;
+  }
+  const file = args[0] ?? "-";
+  const source = file === "-" ? "standard input" : file;
+  let text: string;
+  try {
+    text =
+      file === "-"
+        ? (io.stdin ?? (() => fs.readFileSync(0, "utf8")))()
+        : fs.readFileSync(path.resolve(io.cwd, file), "utf8");
+  } catch (e) {
+    io.stderr(`migrate-state: cannot read ${source}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  let result: ReturnType<typeof migrateState>;
+  try {
+    result = migrateState(JSON.parse(text));
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      io.stderr(
+        `migrate-state: ${source} is not JSON (${e.message}): give it the output of \`pulumi stack export\`\n`,
+      );
+      return 1;
+    }
+    if (e instanceof MigrationError) {
+      io.stderr(`migrate-state: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const json = `${JSON.stringify(result.state, null, 4)}\n`;
+  if (values.output !== undefined) {
+    try {
+      fs.writeFileSync(path.resolve(io.cwd, values.output), json);
+    } catch (e) {
+      io.stderr(`migrate-state: cannot write ${values.output}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  } else {
+    io.stdout(json);
+  }
+  io.stderr(
+    `${formatMigrationReport(result.report)}next: pulumi stack import --file ${values.output ?? "<the output>"}, ` +
+      "then deploy the program that declares these resources with the native provider (same project, stack and resource names)\n",
+  );
+  return 0;
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -270,6 +356,7 @@ function parse(argv: string[]) {
       format: { type: "string" },
       summary: { type: "boolean" },
       reinstall: { type: "boolean" },
+      output: { type: "string", short: "o" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -1,11 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
-import { keyForms } from "../helpers/e2e";
+import { keyForms, pulumiBinDir } from "../helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../helpers/emulator";
 import { EXAMPLES, ExampleProject } from "../helpers/example-project";
-import { changesOf } from "../helpers/pulumi";
+import { callsSince, installNativePlugin, pluginProcessesLeft } from "../helpers/native-plugin";
+import { type CliResult, changesOf, pulumiEnv, spawnPulumi, succeeded } from "../helpers/pulumi";
 
 /**
  * Asserts a preview summary is only `same`, for exactly `expectedCollections` collections (plus the
@@ -17,7 +19,7 @@ function assertNoChanges(summary: Record<string, number>, expectedCollections: n
 
 const byName = (emu: RunningEmulator) => new Map(emu.collections().map((c) => [c.name, c]));
 
-describe("e2e: examples (basic, per-stage) with the real CLI (gitops: gitops.spec.ts)", () => {
+describe("e2e: examples (basic, per-stage, yaml) with the real CLI (gitops: gitops.spec.ts)", () => {
   let emu: RunningEmulator;
   const projects: ExampleProject[] = [];
   const project = (example: string, stackFiles = false): ExampleProject => {
@@ -121,5 +123,75 @@ describe("e2e: examples (basic, per-stage) with the real CLI (gitops: gitops.spe
     assert.deepEqual(changesOf(await p.preview("staging")), { create: 3 });
     assert.equal(emu.collections().length, 2, "preview created something");
     assert.deepEqual(keyForms(TEST_KEY, p.transcript.join("\n")), []);
+  });
+
+  it("yaml: its README's quick start outside the repository (the plugin from the plugin cache, the dev stage's committed config, the key a secret): preview, up, a clean preview that writes nothing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-example-yaml-"));
+    try {
+      const project = path.join(dir, "project");
+      fs.cpSync(path.join(EXAMPLES, "yaml"), project, { recursive: true });
+      for (const stage of ["dev", "prod"]) {
+        const text = fs.readFileSync(path.join(project, `Pulumi.${stage}.yaml`), "utf8");
+        assert.match(text, new RegExp(`scrapers:namePrefix: ${stage}\n`));
+        assert.doesNotMatch(text, /secure:|encryptionsalt|scrapingpros:/, stage);
+      }
+      const env = pulumiEnv(pulumiBinDir(), dir);
+      const transcript: string[] = [];
+      const pulumi = async (args: string[]): Promise<CliResult> =>
+        succeeded(args, await spawnPulumi(args, project, env, transcript).result);
+      installNativePlugin(env);
+      await pulumi(["stack", "init", "dev"]);
+      await pulumi(["config", "set", "--secret", "scrapingpros:apiKey", TEST_KEY]);
+      await pulumi(["config", "set", "scrapingpros:baseUrl", emu.url]);
+
+      let mark = emu.requests().length;
+      const plan = JSON.parse((await pulumi(["preview", "--json"])).stdout) as {
+        changeSummary?: Record<string, number>;
+      };
+      assert.deepEqual(
+        changesOf(plan.changeSummary ?? {}),
+        { create: 5 },
+        "the stack, 3 collections and a run",
+      );
+      assert.deepEqual(callsSince(emu, mark), [], "the first preview calls nothing");
+
+      await pulumi(["up", "--yes", "--skip-preview"]);
+      const stored = byName(emu);
+      assert.equal(stored.size, 3);
+      const tours = stored.get("dev-tours");
+      assert.equal(tours?.callback_url, "https://hooks.dev.example.com/scrapingpros");
+      assert.equal(tours?.requests.length, 2);
+      assert.equal(stored.get("dev-reviews")?.requests.length, 2);
+      const prices = [...stored.keys()].find((n) => n.startsWith("prices-"));
+      assert.match(prices ?? "", /^prices-[0-9a-f]{8}$/);
+      const out = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout) as Record<string, string>;
+      assert.deepEqual(
+        { ...out, runId: undefined },
+        {
+          toursId: tours?.id,
+          toursName: "dev-tours",
+          reviewsName: "dev-reviews",
+          pricesName: prices,
+          runId: undefined,
+          runStatus: "in_progress",
+        },
+      );
+      assert.match(out.runId ?? "", /^[0-9a-f-]{36}$/);
+
+      mark = emu.requests().length;
+      await pulumi(["preview", "--expect-no-changes"]);
+      assert.deepEqual(
+        callsSince(emu, mark),
+        [`GET /v1/async/collections/${tours?.id}`],
+        "no call but the lookup's one GET",
+      );
+      assert.deepEqual(
+        keyForms(TEST_KEY, `${transcript.join("\n")}${(await pulumi(["stack", "export"])).stdout}`),
+        [],
+      );
+      assert.equal(await pluginProcessesLeft(), "");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
