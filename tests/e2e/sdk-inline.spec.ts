@@ -6,9 +6,9 @@
  * The runners (tests/fixtures/sdks/python/inline.py, tests/fixtures/sdks/go/inline) take one JSON spec
  * and run a program through up, preview, refresh, destroy and cancel on a local file backend. Here the
  * program only exports config values, one of them secret, and needs no plugin: this proves the
- * language side (Python's pulumi 3.272.0 and Go's sdk/v3 v3.274.1 against CLI v3.274.1), including an
- * update killed with its runner (the program in it hangs) and the `cancel` that unlocks the stack. The
- * SDK programs (`"program": "sdk"`) run against the native plugin in the SDKs' end-to-end tests.
+ * language side (Python's pulumi 3.272.0 and Go's sdk/v3 v3.274.1 against CLI v3.274.1). Then the SDK
+ * programs (`"program": "sdk"` and `"one"`) run against the native plugin and two emulators, one stack
+ * per language shared by the cases, each case counting the calls in both emulators' logs.
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -187,6 +187,22 @@ describe("e2e: Automation API inline programs in Python and Go (no language host
         return { out: JSON.parse(r.stdout) as InlineResult, calls, log: r.stderr };
       }
       const writes = (calls: string[]) => calls.filter((c) => !c.startsWith("GET ")).sort();
+      const C = "/v1/async/collections";
+      /**
+       * The GETs of the program's lookups, made each time it runs (at preview too): in the default
+       * account, list_collections twice, get_collection twice and get_run once (the Output and plain
+       * forms); in the second, get_run of its run.
+       */
+      const lookups = () => ({
+        main: [
+          `GET ${C}`,
+          `GET ${C}`,
+          `GET ${C}/${ids.tours}`,
+          `GET ${C}/${ids.tours}`,
+          `GET ${C}/${ids.tours}/runs/${ids.runId}`,
+        ],
+        second: [`GET ${C}/${ids.prices}/runs/${ids.pricesRun}`],
+      });
 
       it(`${language}: up creates both accounts' collections (one auto-named), runs and lookups`, async () => {
         const { out, calls } = await sdkRun(["up"]);
@@ -199,45 +215,64 @@ describe("e2e: Automation API inline programs in Python and Go (no language host
           assert.match(c.name, /^(prices|adopted)-[0-9a-f]{8}$/, "auto-named");
         const outputs = up?.outputs ?? {};
         const value = (k: string) => outputs[k]?.value;
+        const runInfo = (value("runInfo") ?? {}) as Record<string, unknown>;
         ids = {
           tours: String(value("toursId")),
           runId: String(value("runId")),
           prices: String(secondCollections.find((c) => c.name.startsWith("prices-"))?.id),
           adopted: String(secondCollections.find((c) => c.name.startsWith("adopted-"))?.id),
-          pricesRun: String(
-            (value("runInfo") as { runId?: string; run_id?: string })?.runId ??
-              (value("runInfo") as { run_id?: string })?.run_id,
-          ),
+          pricesRun: String(runInfo.runId ?? runInfo.run_id),
         };
-        process.stderr.write(`      ${JSON.stringify({ changes: up?.changes, calls, outputs })}\n`);
         assert.equal(ids.tours, byName["daily-tours"]);
         assert.equal(value("toursName"), "daily-tours");
         assert.equal(value("lookedUpName"), "daily-tours");
         assert.equal(value("adoptedFlag"), false);
         assert.equal(value("runStatus"), "completed");
-        assert.deepEqual(writes(calls.main), [
-          "POST /v1/async/collections",
-          `POST /v1/async/collections/${ids.tours}/run`,
-        ]);
-        assert.deepEqual(writes(calls.second), [
-          "POST /v1/async/collections",
-          "POST /v1/async/collections",
-          `POST /v1/async/collections/${ids.prices}/run`,
-        ]);
+        assert.equal(runInfo.status, "completed");
+        assert.equal(
+          runInfo.collectionId ?? runInfo.collection_id,
+          ids.prices,
+          "get_run through the second account",
+        );
+        assert.deepEqual(up?.changes, { create: 7 });
+        // Resources: one POST per collection (an auto-named one after a GET by its name), and per
+        // run a GET of its runs (nothing to re-attach to), a POST and, when it waits, a GET of its end.
+        assert.deepEqual(
+          calls.main.sort(),
+          [
+            ...lookups().main,
+            `POST ${C}`,
+            `GET ${C}/${ids.tours}/runs`,
+            `POST ${C}/${ids.tours}/run`,
+            `GET ${C}/${ids.tours}/runs/${ids.runId}`,
+          ].sort(),
+        );
+        assert.deepEqual(
+          calls.second.sort(),
+          [
+            ...lookups().second,
+            `GET ${C}`,
+            `POST ${C}`,
+            `GET ${C}`,
+            `POST ${C}`,
+            `GET ${C}/${ids.prices}/runs`,
+            `POST ${C}/${ids.prices}/run`,
+          ].sort(),
+        );
       });
 
       it(`${language}: a clean preview changes nothing and writes nothing`, async () => {
         const { out, calls } = await sdkRun(["preview"]);
-        process.stderr.write(`      ${JSON.stringify({ changes: out.results[0]?.changes, calls })}\n`);
-        assert.deepEqual(writes([...calls.main, ...calls.second]), []);
+        assert.deepEqual(out.results[0]?.changes, { same: 7 });
+        assert.deepEqual(calls.main.sort(), lookups().main.sort(), "no call but the lookups' GETs");
+        assert.deepEqual(calls.second, lookups().second);
       });
 
       it(`${language}: an edit of one collection is exactly one PUT`, async () => {
         const { out, calls } = await sdkRun(["up"], { extraUrl: { value: "https://example.com/tours/3" } });
-        process.stderr.write(`      ${JSON.stringify({ changes: out.results[0]?.changes, calls })}\n`);
-        assert.deepEqual(writes([...calls.main, ...calls.second]), [
-          `PUT /v1/async/collections/${ids.tours}`,
-        ]);
+        assert.deepEqual(out.results[0]?.changes, { update: 1, same: 6 });
+        assert.deepEqual(calls.main.sort(), [...lookups().main, `PUT ${C}/${ids.tours}`].sort());
+        assert.deepEqual(calls.second, lookups().second);
         assert.deepEqual(
           main.collections()[0]?.requests.map((r) => r.url),
           [
@@ -251,8 +286,19 @@ describe("e2e: Automation API inline programs in Python and Go (no language host
 
       it(`${language}: refresh reads each resource once, from its own account`, async () => {
         const { out, calls } = await sdkRun(["refresh"]);
-        process.stderr.write(`      ${JSON.stringify({ changes: out.results[0]?.changes, calls })}\n`);
-        assert.deepEqual(writes([...calls.main, ...calls.second]), []);
+        assert.deepEqual(out.results[0]?.changes, { same: 7 });
+        assert.deepEqual(
+          calls.main.sort(),
+          [`GET ${C}/${ids.tours}`, `GET ${C}/${ids.tours}/runs/${ids.runId}`].sort(),
+        );
+        assert.deepEqual(
+          calls.second.sort(),
+          [
+            `GET ${C}/${ids.prices}`,
+            `GET ${C}/${ids.adopted}`,
+            `GET ${C}/${ids.prices}/runs/${ids.pricesRun}`,
+          ].sort(),
+        );
         // The keys are nowhere in the stack's files, the backend or the Pulumi home.
         const files = listTree(tmp).map((f) => path.join(tmp, f));
         const leaks = files.filter((f) => {
