@@ -2,7 +2,7 @@
  * Shared by the tests of the generated Python and Go SDKs (tests/integration/sdks/, the SDKs'
  * end-to-end tests): where things are, the tools that build and check them, and running commands.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -70,6 +70,78 @@ export function run(
     stderr: `${r.stderr ?? ""}${r.error ? `\n${r.error.message}` : ""}`,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * Runs a command to its end without blocking the event loop (an emulator in this process must keep
+ * answering the command); never rejects. `timeoutMs` ends it with SIGKILL.
+ */
+export function runAsync(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 15 * 60_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({
+        status: null,
+        stdout,
+        stderr: `${stderr}\n${e.message}`,
+        seconds: (Date.now() - started) / 1000,
+      });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        status: code,
+        stdout,
+        stderr: signal ? `${stderr}\n(ended by ${signal})` : stderr,
+        seconds: (Date.now() - started) / 1000,
+      });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/**
+ * Installs the committed Python SDK (sdk/python, copied first: pip builds a local folder in place)
+ * into `target` with the tools' pip, without its dependencies (the tools' environment has `pulumi`):
+ * put `target` on PYTHONPATH to import `pulumi_scrapingpros` with its metadata (its version is read
+ * from it). Returns the seconds it took.
+ */
+export function installPythonSdk(target: string): number {
+  const source = `${target}-src`;
+  fs.cpSync(SDK_PYTHON, source, { recursive: true });
+  const r = ok(
+    "pip install sdk/python",
+    run(pythonTools().python, [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--no-deps",
+      "--no-build-isolation",
+      "--no-index",
+      "--disable-pip-version-check",
+      "--target",
+      target,
+      source,
+    ]),
+  );
+  fs.rmSync(source, { recursive: true, force: true });
+  return r.seconds;
 }
 
 /** Asserts a command succeeded, with its output in the message when it did not. */

@@ -45,6 +45,25 @@ describe("native provider configuration", () => {
     });
   });
 
+  it("an explicit provider's numbers as strings (how Python's SDK sends them) resolve as Go's typed numbers do", () => {
+    const env = { SCRAPINGPROS_BASE_URL: "http://127.0.0.1:1" };
+    const typed = { maxRetries: 2, timeoutMs: 5000, deadlineMs: 20000, maxThrottleWaitMs: 60000 };
+    const strings = { maxRetries: "2", timeoutMs: "5000", deadlineMs: "20000", maxThrottleWaitMs: "60000" };
+    const go = resolveSettings(propertiesSource(typed, originOf(urn("second-account"))), env);
+    const python = resolveSettings(propertiesSource(strings, originOf(urn("second-account"))), env);
+    assert.deepEqual(python.clientOptions, go.clientOptions);
+    assert.deepEqual(python.clientOptions, { baseUrl: "http://127.0.0.1:1", ...typed });
+    assert.deepEqual(python.sources, go.sources);
+    const check = checkProviderConfig(urn("second-account"), {}, strings, env, () => "s");
+    assert.deepEqual(check.failures, []);
+    // A string that is not a number fails as a typed bad value does, naming the setting, not the value.
+    for (const bad of ["2.5", "-1", "two"]) {
+      const { failures } = checkProviderConfig(urn("eu"), {}, { maxRetries: bad }, env, () => "s");
+      assert.equal(failures.length, 1, JSON.stringify(bad));
+      assert.match(failures[0]?.reason ?? "", /^the provider "eu"'s maxRetries /);
+    }
+  });
+
   it("CheckConfig: the state's scope first, then the new properties' own, then a new one; failures name no property", () => {
     const draw = () => "drawn";
     assert.equal(
