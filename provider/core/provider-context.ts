@@ -8,6 +8,7 @@
  * which serves every resource type and lookup with the same settings.
  */
 import type { ScrapingProsClient } from "../client/client";
+import { CollectionSnapshots } from "./collection-snapshots";
 import type { ProviderSettings } from "./config";
 import { ConfiguredClient, type EngineConfig } from "./configured-client";
 import type { MessageSink, Severity } from "./message-sink";
@@ -17,6 +18,7 @@ import {
   describeRetry,
   inScope,
   type Operation,
+  outsideScope,
   redactError,
   redactMessage,
   userErrorFor,
@@ -54,6 +56,8 @@ export class ProviderContext {
   /** The settings and the lazily built client. */
   readonly api: ConfiguredClient;
   readonly #sink: MessageSink;
+  /** The snapshots of the client in use: a new client (new settings) starts with none. */
+  #snapshots: { client: ScrapingProsClient; snapshots: CollectionSnapshots } | undefined;
 
   constructor(options: ProviderContextOptions) {
     this.#sink = options.sink;
@@ -80,6 +84,22 @@ export class ProviderContext {
    */
   client(): ScrapingProsClient {
     return this.api.get();
+  }
+
+  /**
+   * The collections of the account as this instance's list calls showed them, shared by its
+   * operations (reads and lookups by name; see `collection-snapshots.ts` for how fresh they are).
+   * @throws UserFacingError for a bad setting, or with how to set the key when none is configured.
+   */
+  collections(): CollectionSnapshots {
+    const client = this.client();
+    if (this.#snapshots?.client !== client) {
+      this.#snapshots = {
+        client,
+        snapshots: new CollectionSnapshots({ client: () => client, shared: outsideScope }),
+      };
+    }
+    return this.#snapshots.snapshots;
   }
 
   /**
