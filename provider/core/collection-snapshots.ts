@@ -58,7 +58,7 @@ export const READ_MAX_AGE_MS = 10_000;
  * milliseconds of each other; measured in `tests/integration/provider/core/snapshots.spec.ts` and
  * `npm run bench`. @unit milliseconds
  */
-export const BATCH_WINDOW_MS = 5;
+export const BATCH_WINDOW_MS = 20;
 
 /**
  * How old a list may be, from the moment it was sent to the moment a lookup began, for the lookup to
@@ -279,23 +279,29 @@ export class CollectionSnapshots {
     return last !== undefined && last.sentAt >= notBefore ? last : undefined;
   }
 
-  /** Sends a list call shared by everyone who may use it. */
+  /**
+   * Sends a list call shared by everyone who may use it. A failed one fails those who waited for it,
+   * and is forgotten: the next question sends a new one.
+   */
   #list(): ListCall {
     const sentAt = this.#now();
     this.stats.lists++;
-    const listing = this.#shared(() => this.#client().collections.list()).then(
-      ({ data }) => indexed(sentAt, data),
-      (e: unknown) => {
-        if (e instanceof ResponseTooLargeError) {
-          this.#listsOff = true;
-          return undefined;
-        }
-        throw e;
-      },
-    );
+    const call: ListCall = {
+      sentAt,
+      listing: this.#shared(() => this.#client().collections.list()).then(
+        ({ data }) => indexed(sentAt, data),
+        (e: unknown) => {
+          if (e instanceof ResponseTooLargeError) {
+            this.#listsOff = true;
+            return undefined;
+          }
+          if (this.#last === call) this.#last = undefined;
+          throw e;
+        },
+      ),
+    };
     // Failures reach those who await it; this only keeps an unawaited rejection quiet.
-    listing.catch(() => undefined);
-    const call = { sentAt, listing };
+    call.listing.catch(() => undefined);
     this.#last = call;
     return call;
   }

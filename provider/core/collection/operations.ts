@@ -4,9 +4,12 @@
  * - check  → local validation only (0 API calls)
  * - diff   → local comparison only (0 API calls)
  * - create → POST /v1/async/collections with a URN-derived Idempotency-Key; auto-named and
- *            `adoptExisting` collections are first looked up by exact name (GET ?name=) and adopted
- *            with one PUT; `adoptId` adopts by id (GET + PUT)
- * - read   → GET /v1/async/collections/{id}; 404 means gone
+ *            `adoptExisting` collections are first looked up by exact name and adopted with one
+ *            PUT; the lookups of a deployment share list calls (`collection-snapshots.ts`), one
+ *            alone is `GET ?name=`; `adoptId` adopts by id (GET + PUT)
+ * - read   → from a list call shared by the reads of the refresh (`collection-snapshots.ts`); a
+ *            collection missing from it, or a read alone, is GET /v1/async/collections/{id}; 404
+ *            means gone
  * - update → PUT /v1/async/collections/{id} with the full name and request list
  * - delete → no API call (the API has no delete): the collection is kept, with a warning
  *
@@ -268,9 +271,10 @@ export class CollectionOperations {
   }
 
   /**
-   * Refreshes from `GET /v1/async/collections/{id}`: the name and timestamps come from the API,
-   * everything else keeps its last applied value (the API does not return the requests). An empty
-   * `id` when the collection is gone (404).
+   * Refreshes from the API (a list call shared with the other reads of the refresh, or
+   * `GET /v1/async/collections/{id}`; see `collection-snapshots.ts`): the name and timestamps come
+   * from the API, everything else keeps its last applied value (the API does not return the
+   * requests). An empty `id` when the collection is gone (404 to its own GET).
    */
   async read(id: string, urn: string | undefined, props: Record<string, unknown>): Promise<ReadResult> {
     const result = await this.#ctx.run(

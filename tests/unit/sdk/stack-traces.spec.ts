@@ -65,7 +65,7 @@ describe("plain stack traces while a resource registers (sdk/stack-traces.ts)", 
   });
 
   it("without a formatter installed it changes nothing", () => {
-    Error.prepareStackTrace = undefined;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
     const restore = plainStackTraces();
     assert.equal(Error.prepareStackTrace, undefined);
     restore();

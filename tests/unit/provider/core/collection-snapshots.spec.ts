@@ -139,6 +139,14 @@ describe("collection snapshots: reads and lookups through the list", () => {
         ["503 after retries", "503 after retries", "503 after retries"],
       );
       assert.deepEqual(account.calls, ["list"]);
+      // The API recovered: the next read sends a new list rather than reuse the failure.
+      account.listFails = undefined;
+      const again = await Promise.all([s.read("a"), s.read("b")]);
+      assert.deepEqual(
+        again.map((c) => c?.name),
+        ["alpha", undefined],
+      );
+      assert.deepEqual(account.calls, ["list", "list", "get b"]);
     });
 
     it("a list too large to read turns every later question into a call of its own", async () => {
