@@ -50,8 +50,9 @@ describe("e2e: reads and lookups through the list (calls below one per resource)
   let stack: TestStack;
 
   describe("one stack of 60 collections", () => {
-    /** The collection renamed outside Pulumi. */
+    /** The collections renamed and removed outside Pulumi. */
     let renamedId = "";
+    let removedId = "";
     useStack((h) => ({ emu, stack } = h));
     after(closeTestClients);
 
@@ -72,6 +73,7 @@ describe("e2e: reads and lookups through the list (calls below one per resource)
       const removed = held.find((c) => c.outputs.name === "named-10");
       assert.ok(renamed && removed);
       renamedId = renamed.id;
+      removedId = removed.id;
       const { client } = testClient(emu);
       await client.collections.update(renamed.id, { name: "renamed-outside", requests: [] });
       assert.ok(emu.removeCollection(removed.id));
@@ -98,9 +100,18 @@ describe("e2e: reads and lookups through the list (calls below one per resource)
       await stack.ok(["up", "--yes", "--refresh"]);
       const calls = callsSince(emu, mark);
       const writes = calls.filter((c) => !c.startsWith("GET "));
-      // The declared name comes back (1 PUT); the removed collection is created again (1 POST: an
-      // explicit name, not looked up).
-      assert.deepEqual(writes, [POST, `PUT /v1/async/collections/${renamedId}`]);
+      // The declared name comes back (1 PUT). The removed collection is created again: an explicit
+      // name, not looked up; its key replays the removed one (POST), whose PUT finds it gone, so the
+      // next key of the chain creates a new one (POST), as the README's behaviour table says.
+      assert.deepEqual(
+        writes,
+        [
+          POST,
+          POST,
+          `PUT /v1/async/collections/${removedId}`,
+          `PUT /v1/async/collections/${renamedId}`,
+        ].sort(),
+      );
       const reads = calls.filter((c) => c.startsWith("GET "));
       assert.equal(reads.filter((c) => c === LIST).length, 2, reads.join(", "));
       assert.ok(reads.length <= 4, reads.join(", "));
