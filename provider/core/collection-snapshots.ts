@@ -150,6 +150,8 @@ export class CollectionSnapshots {
   readonly #begun = new Map<string, number>();
   /** This process's last write of each collection id: its name after the write, and when it was answered. */
   readonly #writes = new Map<string, { name: string; at: number }>();
+  /** The ids this process wrote under each name (some may have been renamed since: see #writes). */
+  readonly #writtenNames = new Map<string, Set<string>>();
   /** Names whose last write here had an unknown outcome, with when it ended. */
   readonly #uncertain = new Map<string, number>();
   /** Answers of `?name=` calls. */
@@ -268,6 +270,9 @@ export class CollectionSnapshots {
    */
   wrote(collection: { id: string; name: string }): void {
     this.#writes.set(collection.id, { name: collection.name, at: this.#now() });
+    const ids = this.#writtenNames.get(collection.name) ?? new Set<string>();
+    ids.add(collection.id);
+    this.#writtenNames.set(collection.name, ids);
     this.#uncertain.delete(collection.name);
     this.#wroteWhileHeld.add(collection.name);
   }
@@ -334,7 +339,9 @@ export class CollectionSnapshots {
       const w = this.#writes.get(c.id);
       return !(w && w.at >= sentAt && w.name !== name);
     });
-    for (const [id, w] of this.#writes) {
+    for (const id of this.#writtenNames.get(name) ?? []) {
+      const w = this.#writes.get(id);
+      if (!w) continue;
       if (w.at >= sentAt && w.name === name && !out.some((c) => c.id === id)) out.push({ id, name });
     }
     return out;
