@@ -138,7 +138,7 @@ export class CollectionRun extends pulumi.CustomResource {
       reattached: undefined,
       ...outputArgs(args),
     };
-    // Plain stack traces for the SDK's eager captures while it registers (stack-traces.ts).
+    // The SDK captures a stack trace for each of its promises here: kept unformatted (stack-traces.ts).
     const restore = plainStackTraces();
     try {
       super(COLLECTION_RUN_TYPE, name, props, opts);
