@@ -1,5 +1,5 @@
 /**
- * The fault campaign (issue 8, item 4): deployments of randomly edited programs, each under a random
+ * The fault campaign: deployments of randomly edited programs, each under a random
  * fault, each followed by what a user does next and by checks against the emulator's own store.
  *
  * A worker owns one stack (its own file backend) and one emulator process with a journal file.

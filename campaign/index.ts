@@ -1,5 +1,5 @@
 /**
- * `npm run campaign -- --deployments N --seed S [--workers W]`: the fault campaign of issue 8.
+ * `npm run campaign -- --deployments N --seed S [--workers W]`: the fault campaign.
  * `npm run campaign -- --stages --deployments N --seed S [--rate-limit R/S] [--faults F,F] [--backend file|postgres]`:
  * the per-stage example's three stacks deployed concurrently (Automation API) against one rate-limited
  * emulator account, their state in a folder (default) or in a throwaway PostgreSQL server.

@@ -1,5 +1,5 @@
 /**
- * The stages campaign (issue 8, item 5): the per-stage example (`examples/per-stage`, unchanged) deployed
+ * The stages campaign: the per-stage example (`examples/per-stage`, unchanged) deployed
  * to its three stacks, `dev`, `staging` and `prod`, at the same time, through the Automation API, against
  * one emulator account with a rate limit, as a CI system that fans out one job per stage would.
  *

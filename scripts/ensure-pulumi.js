@@ -798,6 +798,7 @@ module.exports = {
   shimScript,
   inputsHashes,
   rebuildPlan,
+  acquireLock,
 };
 
 if (require.main === module) {

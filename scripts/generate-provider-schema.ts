@@ -45,9 +45,10 @@ const REPO = path.resolve(__dirname, "..");
 export const PACKAGE = "scrapingpros";
 
 /**
- * The Go import path of the generated Go SDK (issue 18): module `github.com/scrapingpros/pulumi-scrapingpros/sdk`
- * (a go.mod in `sdk/` of the repository that publishes it), package `scrapingpros`. Change it here, and
- * regenerate, if the SDK is published from another repository.
+ * The Go import path of the generated Go SDK (`npm run sdks`): package `scrapingpros` of the module
+ * `github.com/scrapingpros/pulumi-scrapingpros/sdk/go` (`sdk/go/go.mod`, one folder above the package, as
+ * Pulumi's Go generator lays out modules itself; the TypeScript sources in `sdk/` stay out of it).
+ * Change it here, and regenerate, if the SDK is published from another repository.
  */
 export const GO_IMPORT_BASE_PATH = "github.com/scrapingpros/pulumi-scrapingpros/sdk/go/scrapingpros";
 
@@ -289,8 +290,18 @@ class SchemaBuilder {
           // `@pulumi/scrapingpros`, is a name we do not own.
           packageName: "pulumi-scrapingpros",
         },
-        python: { packageName: "pulumi_scrapingpros", requires: { pulumi: ">=3.0.0,<4.0.0" } },
-        go: { importBasePath: GO_IMPORT_BASE_PATH },
+        // respectSchemaVersion: the SDKs carry the version `npm run sdks` binds the schema with
+        // (package.json's), in pulumi-plugin.json, pyproject.toml and the Go SDK's resource options, so
+        // programs ask the engine for exactly that plugin, as Pulumi providers' SDKs do. No `requires`:
+        // codegen/python then requires the oldest `pulumi` its generated code runs with
+        // (>=3.269.0,<4.0.0 at pkg v3.274.1), which a hand-written floor could fall below.
+        python: {
+          packageName: "pulumi_scrapingpros",
+          pythonRequires: ">=3.10",
+          respectSchemaVersion: true,
+          pyproject: { enabled: true },
+        },
+        go: { importBasePath: GO_IMPORT_BASE_PATH, respectSchemaVersion: true },
       },
     };
   }

@@ -155,7 +155,7 @@ const SAMPLE: [string, string, RegExp][] = [
     /nests lists and objects more than 64 levels deep/,
   ],
   ['{ url: "https://example.com/ok" }', "requests[25]", /duplicates requests\[0\]/],
-  // the NUL pair of issue 16: the url with a NUL fails, and nothing is called a duplicate
+  // the NUL pair: the url with a NUL fails, and nothing is called a duplicate
   ['{ url: "https://a.example/x", custom_id: "y\\u0000z" }', "", /^$/],
   ['{ url: "https://a.example/x\\u0000y", custom_id: "z" }', "requests[27].url", /control character/],
   ['{ url: "https://example.com/28", browser: "yes" }', "requests[28].browser", /true or false/],

@@ -3,7 +3,7 @@
  * randomly edited programs under random faults (CLI killed before or after the API commits, or right
  * after it answers; a dropped answer; 5xx and 429 bursts; the emulator killed and restarted), each
  * followed by what a user does next, then checked against the emulator's own store. The stages slice
- * (three stacks at once) runs twice, its state in a folder and in a PostgreSQL server (issue 20).
+ * (three stacks at once) runs twice, its state in a folder and in a PostgreSQL server.
  */
 import * as assert from "node:assert/strict";
 import { type DeploymentRecord, runCampaign } from "../../campaign/campaign";
@@ -16,7 +16,7 @@ const diverged = (records: DeploymentRecord[]): string =>
     .map((r) => `#${r.index} ${r.fault} ${JSON.stringify(r.edits)}: ${r.divergences.join(" ; ")}`)
     .join("\n");
 
-describe("e2e: fault campaign (issue 8, item 4)", () => {
+describe("e2e: fault campaign", () => {
   it("seed 8, 10 deployments on 2 workers: no duplicate, no divergence, no process left, every rerun converged", async function () {
     // A bound against hangs, not a speed target (that is the benchmark's): a loaded machine needs more.
     this.timeout(1_200_000);
@@ -102,7 +102,7 @@ describe("e2e: fault campaign (issue 8, item 4)", () => {
     await stagesSlice("file");
   });
 
-  it("stages on PostgreSQL, the same slice: the three stacks' state in one table of a shared backend (issue 20)", async function () {
+  it("stages on PostgreSQL, the same slice: the three stacks' state in one table of a shared backend", async function () {
     this.timeout(1_200_000);
     await stagesSlice("postgres");
   });

@@ -1,5 +1,5 @@
 /**
- * The install matrix (issue 11, item 2): the package as users get it. `npm pack` makes one tarball;
+ * The install matrix: the package as users get it. `npm pack` makes one tarball;
  * each layout is a project in a fresh folder outside this repository that installs that tarball
  * (and `@pulumi/pulumi`, at the version this repository uses, so installs are served from the
  * package managers' caches) with its own package manager, then runs the real CLI against an
@@ -10,7 +10,7 @@
  * each layout checks that this resolves. pnpm's store and yarn's cache live in the git-ignored
  * `.tools/` folder, so runs after the first are offline.
  *
- * The native plugin's route (issue 17): the tarball installed with npm, `npx pulumi-scrapingpros
+ * The native plugin's route: the tarball installed with npm, `npx pulumi-scrapingpros
  * plugin install`, the npm project removed, and a Pulumi YAML project elsewhere that loads the plugin
  * from Pulumi's plugin cache (tests/helpers/native-plugin.ts: what that project deploys).
  */
@@ -162,7 +162,7 @@ function resolvedFrom(dir: string): string {
   return fs.realpathSync(path.resolve(path.dirname(file), "..", ".."));
 }
 
-describe("e2e: install matrix (issue 11)", function () {
+describe("e2e: install matrix", function () {
   this.timeout(300_000);
   let tarball: string;
   let packDir: string;

@@ -53,7 +53,7 @@ function hasOne(messages: string[], ...patterns: RegExp[]): void {
 
 const OK = { url: "https://example.com/ok" };
 
-describe("e2e: messages say what happened, to which resource and setting, and what to do (issue 12)", () => {
+describe("e2e: messages say what happened, to which resource and setting, and what to do", () => {
   let emu: RunningEmulator;
   let stack: TestStack;
 

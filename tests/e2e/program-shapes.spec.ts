@@ -35,7 +35,7 @@ interface Expected {
 /** A derived name: `<logical name>-<8 hex>`. */
 const auto = (logical: string): RegExp => new RegExp(`^${logical}-[0-9a-f]{8}$`);
 
-describe("e2e: program shapes (issue 7, item 1)", () => {
+describe("e2e: program shapes", () => {
   let emu: RunningEmulator;
   let project: UserProject;
 

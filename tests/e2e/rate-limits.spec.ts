@@ -41,7 +41,7 @@ function assertHolds(emu: RunningEmulator, spec: ProgramSpec): void {
   }
 }
 
-describe("e2e: rate-limited API (issue 8)", () => {
+describe("e2e: rate-limited API", () => {
   describe("100 collections, every request list edited, the first 150 PUTs answered 429", () => {
     let emu: RunningEmulator;
     let stack: TestStack;
@@ -113,7 +113,7 @@ describe("e2e: rate-limited API (issue 8)", () => {
     });
   });
 
-  describe("a maintenance window (issue 16): every PUT answered 503 + Retry-After: 1 for a few seconds", () => {
+  describe("a maintenance window: every PUT answered 503 + Retry-After: 1 for a few seconds", () => {
     let emu: RunningEmulator;
     let stack: TestStack;
     useStack((h) => ({ emu, stack } = h));

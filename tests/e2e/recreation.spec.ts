@@ -37,7 +37,7 @@ function callsSince(emu: RunningEmulator, mark: number): string[] {
     .map((r) => `${r.method} ${r.path} ${r.status}${r.replayed ? " replayed" : ""}`);
 }
 
-describe("e2e: re-creation holds what is declared (issue 7, item 3)", () => {
+describe("e2e: re-creation holds what is declared", () => {
   let emu: RunningEmulator;
   let project: UserProject;
 

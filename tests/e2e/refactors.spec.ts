@@ -49,7 +49,7 @@ function account(
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-describe("e2e: refactors write nothing to the account (issue 7, item 2)", () => {
+describe("e2e: refactors write nothing to the account", () => {
   let emu: RunningEmulator;
   let project: UserProject;
   /** The account and the stack's records (id → stored name) after the first deployment. */
@@ -197,7 +197,7 @@ async function waitFor(what: string, predicate: () => boolean, timeoutMs = 60_00
   }
 }
 
-describe("e2e: a killed first deployment of auto-named collections (issue 7, item 2)", () => {
+describe("e2e: a killed first deployment of auto-named collections", () => {
   let emu: RunningEmulator;
   let project: UserProject;
 

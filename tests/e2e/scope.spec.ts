@@ -23,7 +23,7 @@ new Collection("jobs", { requests: [{ url: "https://example.com/jobs" }] });
 new Collection("reports", { name: "reports", requests: [{ url: "${reports}" }] });
 `;
 
-describe("e2e: two `dev` stacks of one project on two backends, one API key (issue 7, item 6)", () => {
+describe("e2e: two `dev` stacks of one project on two backends, one API key", () => {
   let emu: RunningEmulator;
   let alice: UserProject;
   let bob: UserProject;

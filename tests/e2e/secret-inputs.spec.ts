@@ -99,7 +99,7 @@ function withoutSdkRpcTrace(text: string): string {
   return out.join("\n");
 }
 
-describe("e2e: secret inputs stay secret everywhere (issue 16, item 1)", () => {
+describe("e2e: secret inputs stay secret everywhere", () => {
   let emu: RunningEmulator;
   let project: UserProject;
   /** Everything the CLI printed in the commands whose output must hold no secret. */

@@ -1,5 +1,5 @@
 /**
- * Every earlier state layout is read by this version (issue 11, item 3). Each fixture in
+ * Every earlier state layout is read by this version. Each fixture in
  * tests/fixtures/state-layouts/ is the exported state of a real deployment by the package built
  * and packed from the commit that introduced that layout, with the journal of the emulator it ran
  * against (tests/fixtures/state-layouts/capture.ts made them and says how). Here the state is
@@ -21,7 +21,7 @@ const REPO = path.resolve(__dirname, "..", "..");
 const FIXTURES = path.join(REPO, "tests", "fixtures", "state-layouts");
 const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
 
-describe("e2e: state written by each earlier layout (issue 11)", function () {
+describe("e2e: state written by each earlier layout", function () {
   this.timeout(300_000);
   let work: string;
   let current: string;

@@ -16,7 +16,7 @@ import { buildAndPack, packCurrent } from "../helpers/packages";
 import { changesOf } from "../helpers/pulumi";
 import { apiCallsSince, COLLECTION_TYPE, UserProject } from "../helpers/user-project";
 
-/** The last commit of the previous release (before issue 7's changes). */
+/** The last commit of the previous release. */
 const PREVIOUS_RELEASE = "5abe1dabc694b176fade448044d1e310490ba248";
 
 const STACK_SCOPE_TYPE = "pulumi-nodejs:dynamic/scrapingpros:StackScope";
@@ -40,7 +40,7 @@ const alerts = new Collection("alerts", {
 export const names = [jobs.name, tours.name, hooks.name, alerts.name];
 `;
 
-describe("e2e: upgrade from the previous release (issue 7)", () => {
+describe("e2e: upgrade from the previous release", () => {
   let emu: RunningEmulator;
   let project: UserProject;
   let previous: string;

@@ -1,8 +1,9 @@
 /**
- * The published package (issue 11, item 1): `npm pack --dry-run --json` lists what users would
+ * The published package: `npm pack --dry-run --json` lists what users would
  * download. It must hold the compiled code and types of every public entry point, README, LICENSE
- * and package.json, and nothing a user does not need (tests, sources, source maps, journals, the
- * tools folder, bench, campaign, examples, scripts). Needs `npm run build` (done by `npm ci`).
+ * and package.json, and nothing a user does not need (tests, sources, the generated Python and Go
+ * SDKs, source maps, journals, the tools folder, bench, campaign, examples, scripts). Needs `npm run
+ * build` (done by `npm ci`).
  * Scripts are skipped (`--ignore-scripts`), so this reads the current `dist/` without rebuilding it.
  */
 import * as assert from "node:assert/strict";
@@ -42,6 +43,8 @@ const FORBIDDEN: [string, RegExp][] = [
   ["logs", /\.log$/],
   ["generated docs", /^docs\//],
   ["node_modules", /(^|\/)node_modules\//],
+  ["the generated Python SDK", /^sdk\/python\/|\.pyi?$|(^|\/)pyproject\.toml$/],
+  ["the generated Go SDK", /^sdk\/go\/|\.go$|(^|\/)go\.(mod|sum)$/],
 ];
 
 describe("the published package (npm pack)", () => {

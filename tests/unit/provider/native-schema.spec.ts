@@ -1,6 +1,6 @@
 /**
  * The Pulumi package schema of the native provider (schema/provider.json): generated from the
- * TypeScript docstrings and committed, complete, and true to the contract of issue 17 (tokens, names
+ * TypeScript docstrings and committed, complete, and true to the native provider's contract (tokens, names
  * of the dynamic resources' inputs and outputs, the settings and their environment variables).
  * Pulumi's own binder judges it in tests/integration/packaging/provider-schema.spec.ts.
  */
@@ -388,11 +388,15 @@ describe("provider schema: the committed file", () => {
     });
     assert.equal(schema.resources[COLLECTION]?.properties.requestCount?.type, "integer");
     assert.equal(schema.resources[RUN]?.properties.createdAt?.type, "string");
+    // No `requires`: codegen/python then requires the oldest `pulumi` its code runs with. The SDKs carry
+    // the version they are generated with (respectSchemaVersion: package.json's, by npm run sdks).
     assert.deepEqual(schema.language.python, {
       packageName: "pulumi_scrapingpros",
-      requires: { pulumi: ">=3.0.0,<4.0.0" },
+      pythonRequires: ">=3.10",
+      respectSchemaVersion: true,
+      pyproject: { enabled: true },
     });
-    assert.equal(schema.language.go?.importBasePath, GO_IMPORT_BASE_PATH);
+    assert.deepEqual(schema.language.go, { importBasePath: GO_IMPORT_BASE_PATH, respectSchemaVersion: true });
     assert.match(
       GO_IMPORT_BASE_PATH,
       /^github\.com\/[a-z0-9-]+\/pulumi-scrapingpros\/sdk\/go\/scrapingpros$/,

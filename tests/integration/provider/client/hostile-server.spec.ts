@@ -22,7 +22,7 @@ import { everythingOf, keyRunsIn } from "../../../helpers/key-runs";
 const KEY = "sk_" + "live_" + "hostileKEY7c6b5a49";
 
 /**
- * The client against small hostile HTTP servers on 127.0.0.1 (issue 16): answers a real API should
+ * The client against small hostile HTTP servers on 127.0.0.1: answers a real API should
  * never give, each kept as a test. The client must stay bounded in requests, bytes and time, and
  * never leak the key.
  */
@@ -84,7 +84,7 @@ describe("client against hostile servers (real sockets)", () => {
         const errors = await Promise.all(Array.from({ length: 5 }, () => failure(c.collections.list())));
         const total = server.received.length;
         const buckets = perSecond(server.received);
-        // Before issue 16: about 10,000 requests in 3 s.
+        // Before the floor: about 10,000 requests in 3 s.
         assert.ok(total <= 30, `${total} requests: ${buckets}`);
         assert.ok(Math.max(...buckets) <= 16, `per second: ${buckets}`);
         for (const e of errors) {
@@ -159,7 +159,7 @@ describe("client against hostile servers (real sockets)", () => {
       assert.match(e.message, /larger than the client's maxResponseBytes \(33554432 bytes\)/);
       assert.equal(server.received.length, 1, "not retried");
       assert.ok(server.bytesSent() < 48 * 1024 * 1024, `${server.bytesSent()} bytes sent`);
-      // Before issue 16: +575 MB.
+      // Without the bound: +575 MB.
       assert.ok(grew < 200 * 1024 * 1024, `RSS grew by ${grew}`);
     });
 

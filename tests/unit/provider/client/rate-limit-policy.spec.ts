@@ -149,7 +149,7 @@ describe("rate-limit policy", () => {
     });
   });
 
-  describe("the floor's exponent (issue 16)", () => {
+  describe("the floor's exponent", () => {
     const t = (at: number, startedAt: number, pauseFrom: "floor" | "retry-after"): RateLimitEvent => ({
       kind: "throttled",
       at,

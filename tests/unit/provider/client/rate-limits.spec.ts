@@ -174,7 +174,7 @@ describe("shared rate limits (mechanics)", () => {
       await assert.rejects(client(limits, clock, { maxThrottleWaitMs: 10_000 }).health(), RateLimitError);
     });
 
-    it("the pause does not count against deadlineMs (issue 16): a 30 s pause outlasts a 10 s deadline", async () => {
+    it("the pause does not count against deadlineMs: a 30 s pause outlasts a 10 s deadline", async () => {
       const limits = new RateLimits();
       const clock = manualClock();
       const pool = agent.get(ORIGIN);

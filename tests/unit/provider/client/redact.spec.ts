@@ -98,7 +98,7 @@ function embed(encoding: string, before: string, s: string, after: string, align
 
 const ENCODINGS = [...Object.keys(CHARWISE), "base64", "base64url"];
 
-describe("redaction: no run of 8 characters of the key, in any encoding (issue 16)", () => {
+describe("redaction: no run of 8 characters of the key, in any encoding", () => {
   describe("the issue's inputs", () => {
     it("a FastAPI detail list that echoes the key JSON-escaped", () => {
       const body = `{"detail":[{"loc":["header","authorization"],"msg":"invalid token","input":"Bearer ${unicodeEscaped(KEY)}"}]}`;

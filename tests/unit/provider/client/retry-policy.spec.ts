@@ -53,7 +53,7 @@ describe("retry policy", () => {
     assert.equal(parseRetryAfterMs("soon", now), undefined);
   });
 
-  describe("Retry-After: only the two forms RFC 9110 allows (issue 16)", () => {
+  describe("Retry-After: only the two forms RFC 9110 allows", () => {
     const now = Date.parse("2026-01-01T00:00:00Z");
     const table: [string, number | undefined][] = [
       ["0", 0],

@@ -166,7 +166,7 @@ describe("user-facing errors", () => {
   });
 });
 
-describe("user-facing errors: a call that gave up says what the API answered and what ended it (issue 16)", () => {
+describe("user-facing errors: a call that gave up says what the API answered and what ended it", () => {
   const PROD = "https://api.scrapingpros.com";
   const defaults = resolveSettings(cfg({ "scrapingpros:apiKey": "k" }), {});
   const history = (h: Partial<CallHistory>): CallHistory => ({

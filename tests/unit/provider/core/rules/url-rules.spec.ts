@@ -9,7 +9,7 @@ import {
 } from "../../../../../provider/core/rules/url-rules";
 
 describe("url rules", () => {
-  // The 17 URLs of issue 16 that passed check and were blocked by the emulator after the create.
+  // The 17 URLs that passed check and were blocked by the emulator after the create.
   const GIVEN: [string, string | undefined][] = [
     ["http://localhost./", "blocked_hostname"],
     ["http://foo.localhost./", "blocked_hostname"],
@@ -31,7 +31,7 @@ describe("url rules", () => {
     ["\u0001https://example.com/", "malformed_url"],
   ];
   for (const [url, reason] of GIVEN) {
-    it(`issue 16: ${JSON.stringify(url)} → ${reason ?? "ok, with a warning"}`, () => {
+    it(`${JSON.stringify(url)} → ${reason ?? "ok, with a warning"}`, () => {
       assert.equal(checkRequestUrl(url)?.reason, reason);
       if (reason === undefined) assert.match(requestUrlWarning(url) ?? "", /invalid_port/);
     });
