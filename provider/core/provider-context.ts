@@ -11,6 +11,7 @@ import type { ScrapingProsClient } from "../client/client";
 import { CollectionSnapshots } from "./collection-snapshots";
 import type { ProviderSettings } from "./config";
 import { ConfiguredClient, type EngineConfig } from "./configured-client";
+import type { WithClient } from "./lookups";
 import type { MessageSink, Severity } from "./message-sink";
 import {
   currentScope,
@@ -85,6 +86,14 @@ export class ProviderContext {
   client(): ScrapingProsClient {
     return this.api.get();
   }
+
+  /**
+   * Runs a lookup (an invoke: `getCollection`, `listCollections`, `getRun`) with this instance's
+   * client. One function for the instance's life: lookups of `lookups.ts` given the same function
+   * that arrive together share their calls (one list for many `getCollection`s), so an adapter
+   * passes this one rather than a function of its own per invoke.
+   */
+  readonly withClient: WithClient = (fn) => fn(this.client());
 
   /**
    * The collections of the account as this instance's list calls showed them, shared by its

@@ -28,6 +28,8 @@ const count = (calls: string[], call: string) => calls.filter((c) => c === call)
 describe("reads and lookups through the list (core operations against the emulator)", () => {
   let emu: RunningEmulator;
   let clients: ScrapingProsClient[];
+  /** The context of the last provider process started. */
+  let lastContext: ProviderContext | undefined;
 
   /** A provider process: its context and operations. */
   const provider = async (): Promise<CollectionOperations> => {
@@ -45,6 +47,7 @@ describe("reads and lookups through the list (core operations against the emulat
       "scrapingpros:baseUrl": emu.url,
     };
     await ctx.configure({ get: (k) => config[k], keys: () => Object.keys(config) });
+    lastContext = ctx;
     return new CollectionOperations(ctx);
   };
 
@@ -118,6 +121,64 @@ describe("reads and lookups through the list (core operations against the emulat
       assert.equal(r.id, states[i]?.id);
       assert.match(String(r.props?.createdAt), /^\d{4}-\d\d-\d\dT/);
     }
+  });
+
+  it("up --refresh in one process: the reads share one list, then the rename is put back (PUT) and the removed one created again", async () => {
+    const spec = declared(40);
+    const states = await deploy(await provider(), spec);
+    const client = clients[0] as ScrapingProsClient;
+    // Explicitly named (every fifth): the declared name comes back after the refresh.
+    const renamed = states[5] as { id: string; outs: Record<string, unknown> };
+    const removed = states[10] as { id: string; outs: Record<string, unknown> };
+    await client.collections.update(renamed.id, { name: "renamed-outside", requests: [] });
+    assert.ok(emu.removeCollection(removed.id));
+
+    const ops = await provider();
+    const mark = emu.requests().length;
+    const read = await refresh(ops, states);
+    assert.deepEqual(callsSince(emu, mark).sort(), [
+      "GET /v1/async/collections",
+      `GET /v1/async/collections/${removed.id}`,
+    ]);
+    // The update, as the engine runs it after its refresh: check and diff (no call), then the
+    // writes, 8 at a time, in the same provider process.
+    const queue = new PQueue({ concurrency: 8 });
+    const updated = await Promise.all(
+      spec.map(async ([name, news], i) => {
+        const r = read[i] as {
+          id?: string;
+          props?: Record<string, unknown>;
+          inputs?: Record<string, unknown>;
+        };
+        if (r.id === "") {
+          const checked = await ops.check(urn(name), {}, news);
+          return queue.add(async () => (await ops.create(urn(name), checked.inputs)).id);
+        }
+        const checked = await ops.check(urn(name), r.inputs ?? {}, news);
+        const diff = await ops.diff(String(r.id), urn(name), r.props ?? {}, checked.inputs);
+        if (!diff.changes) return r.id;
+        return queue.add(async () => {
+          await ops.update(String(r.id), urn(name), r.props ?? {}, checked.inputs);
+          return r.id;
+        });
+      }),
+    );
+    const writes = callsSince(emu, mark).filter((c) => !c.startsWith("GET "));
+    // The removed collection's key replays it (POST), its PUT finds it gone, the next key creates
+    // it (POST), as the README's behaviour table says; the renamed one gets one PUT.
+    assert.deepEqual(
+      writes.sort(),
+      [
+        "POST /v1/async/collections",
+        "POST /v1/async/collections",
+        `PUT /v1/async/collections/${removed.id}`,
+        `PUT /v1/async/collections/${renamed.id}`,
+      ].sort(),
+    );
+    assert.equal(callsSince(emu, mark).length, 6, "no read beyond the list and the confirmation");
+    assert.equal(emu.collections().find((c) => c.id === renamed.id)?.name, "named-5");
+    assert.notEqual(updated[10], removed.id);
+    assert.equal(emu.collections().filter((c) => c.name === "named-10").length, 1);
   });
 
   it("a first deployment of 200 collections (160 auto-named) makes at most 200 + 5 calls", async () => {
@@ -248,5 +309,24 @@ describe("reads and lookups through the list (core operations against the emulat
       `GET /v1/async/collections/${ids[0]}`,
       "GET /v1/async/collections?name=",
     ]);
+  });
+
+  it("invokes through a provider context's withClient share calls like a program's lookups", async () => {
+    const client = new ScrapingProsClient({ apiKey: TEST_KEY, baseUrl: emu.url });
+    clients.push(client);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++)
+      ids.push((await client.collections.create({ name: `inv-${i}`, requests: [] })).data.id);
+    await provider();
+    // The adapter's provider context (the one that serves the operations too).
+    const ctx = lastContext;
+    assert.ok(ctx);
+    const mark = emu.requests().length;
+    const found = await Promise.all(ids.map((id) => lookUpCollection(ctx.withClient, { id })));
+    assert.deepEqual(callsSince(emu, mark), ["GET /v1/async/collections"]);
+    assert.deepEqual(
+      found.map((c) => c.name),
+      ids.map((_, i) => `inv-${i}`),
+    );
   });
 });
