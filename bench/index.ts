@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { CheckDiffResult } from "./check-diff";
 import { benchEmulatorCreates } from "./emulator-creates";
 import { benchEngineFloor, engineFloorCpuTable, engineFloorTable } from "./engine-floor";
+import { benchListCalls, listCallsLines } from "./list-calls";
 import { benchProviderSize } from "./provider-size";
 import { benchRateLimitedUp, rateLimitedUpArgs } from "./rate-limited-up";
 
@@ -24,7 +25,7 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits);
 // A plain CommonJS script shared with scripts/ensure-pulumi.js.
 const { formatDuration } = require("../scripts/progress.js") as { formatDuration(ms: number): string };
 
-const STAGES = 5;
+const STAGES = 6;
 const benchStarted = Date.now();
 /** Says on stderr which measurement starts and how long the bench has run (the whole run takes ~15 min). */
 function stage(n: number, text: string): void {
@@ -86,9 +87,13 @@ async function main(): Promise<void> {
   const collections = [rl.limited, rl.unlimited, rl.limitedSkipCheckpoints].map((m) => m.collections);
   if (collections.some((n) => n !== rl.count))
     lines.push(`  WRONG: collections created ${collections.join(", ")}`);
+  // Calls below one per resource: the first `up` and a refresh of 1,000 auto-named collections, and
+  // the refresh against the emulator limited to 5 requests/s.
+  stage(5, "first up and refresh of 1,000 auto-named collections, counting the calls (about 3 min)");
+  lines.push(...listCallsLines(await benchListCalls(1000, 5)));
   // `pulumi up` of N collections against N no-op dynamic resources (the engine's floor), for create,
   // no-change preview, update and refresh: about 10 minutes at 1,000 on 2 cores.
-  stage(5, "1,000 collections against the engine floor: create, preview, update, refresh (about 10 min)");
+  stage(6, "1,000 collections against the engine floor: create, preview, update, refresh (about 10 min)");
   const engine = [await benchEngineFloor(1000)];
   lines.push(engineFloorTable(engine), "", engineFloorCpuTable(engine));
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -5,6 +5,7 @@ import type { Integer } from "./collection";
 import { COLLECTION_TYPE } from "./collection";
 import { secretInputNames, secretPropertyOfSource } from "./secret-inputs";
 import { stackScope } from "./stack-scope";
+import { plainStackTraces } from "./stack-traces";
 
 /** The type token. Never change it: existing state would be orphaned. */
 export const COLLECTION_RUN_TYPE = "pulumi-nodejs:dynamic/scrapingpros:CollectionRun";
@@ -137,7 +138,13 @@ export class CollectionRun extends pulumi.CustomResource {
       reattached: undefined,
       ...outputArgs(args),
     };
-    super(COLLECTION_RUN_TYPE, name, props, opts);
+    // The SDK captures a stack trace for each of its promises here: kept unformatted (stack-traces.ts).
+    const restore = plainStackTraces();
+    try {
+      super(COLLECTION_RUN_TYPE, name, props, opts);
+    } finally {
+      restore();
+    }
     // The outputs of a run the deployment leaves unchanged come straight from the state, so the
     // public vocabulary is applied here: an ISO time and an `undefined` URL, whatever was stored.
     const stored = { createdAt: this.createdAt as pulumi.Output<unknown>, callbackUrl: this.callbackUrl };

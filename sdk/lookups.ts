@@ -13,9 +13,10 @@
  * output.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ScrapingProsClient } from "../provider/client/client";
+import { DEFAULT_BASE_URL, ScrapingProsClient } from "../provider/client/client";
 import { type ConfigSource, MISSING_KEY_MESSAGE, resolveSettings } from "../provider/core/config";
 import {
+  accountOf,
   type CollectionInfo,
   type GetCollectionArgs,
   type GetRunArgs,
@@ -28,6 +29,7 @@ import {
   lookUpRun,
   type RunInfo,
   toRunInfo,
+  type WithClient,
 } from "../provider/core/lookups";
 
 export {
@@ -116,14 +118,32 @@ export function programConfigSource(): ConfigSource {
   };
 }
 
-/** One client per lookup, closed afterwards, so no keep-alive socket holds the program open. */
-async function withClient<T>(fn: (client: LookupClient) => Promise<T>): Promise<T> {
+/**
+ * One client per lookup (or per lookups made together), closed afterwards, so no keep-alive socket
+ * holds the program open. Its `account` lets lookups of one account share calls (core/lookups.ts);
+ * an Automation API process may run programs of several accounts at once.
+ */
+const withClient: WithClient = Object.assign(
+  async <T>(fn: (client: LookupClient) => Promise<T>): Promise<T> => {
+    const settings = programSettings();
+    const client = new ScrapingProsClient({ ...settings.clientOptions, apiKey: settings.apiKey });
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  },
+  {
+    account: () => {
+      const settings = programSettings();
+      return accountOf(settings.clientOptions.baseUrl ?? DEFAULT_BASE_URL, settings.apiKey);
+    },
+  },
+);
+
+/** The program's settings, with a key. @throws Error with how to set the key when none is configured. */
+function programSettings(): ReturnType<typeof resolveSettings> & { apiKey: string } {
   const settings = resolveSettings(programConfigSource(), process.env);
   if (!settings.apiKey) throw new Error(MISSING_KEY_MESSAGE);
-  const client = new ScrapingProsClient({ ...settings.clientOptions, apiKey: settings.apiKey });
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
+  return settings as ReturnType<typeof resolveSettings> & { apiKey: string };
 }

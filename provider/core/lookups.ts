@@ -5,9 +5,12 @@
  * invoke calls them with its own client. Each takes the way to reach the API ({@link WithClient}), so
  * that its arguments are checked before any setting is read.
  */
+import { createHash } from "node:crypto";
+import DataLoader from "dataloader";
 import type { ScrapingProsClient } from "../client/client";
 import { NotFoundError } from "../client/errors";
-import type { CollectionSummary, Run } from "../client/schemas";
+import type { CollectionSummary, ListCollectionsQuery, Run } from "../client/schemas";
+import { BATCH_WINDOW_MS } from "./collection-snapshots";
 import type { Integer } from "./results";
 import { isoTime } from "./state-wire";
 
@@ -104,13 +107,22 @@ export type LookupClient = Pick<ScrapingProsClient, "collections" | "runs">;
 
 /**
  * Runs `fn` with a client: the SDK's opens one for the lookup and closes it afterwards, a provider
- * passes the client of its settings.
+ * passes the client of its settings. `account`, when set, names the account the client reaches
+ * (its origin and a digest of its key), read after a lookup's arguments are checked: lookups of one
+ * account that arrive together share their calls. Without it, lookups share calls when they are
+ * given the same `WithClient` function.
  */
-export type WithClient = <T>(fn: (client: LookupClient) => Promise<T>) => Promise<T>;
+export type WithClient = (<T>(fn: (client: LookupClient) => Promise<T>) => Promise<T>) & {
+  account?: () => string;
+};
 
 /**
- * Reads one collection: `GET /v1/async/collections/{id}` (one call). `secret`: the id is a secret,
- * which its errors do not name.
+ * Reads one collection: `GET /v1/async/collections/{id}` (one call). Lookups of collections of one
+ * account that arrive within {@link BATCH_WINDOW_MS} of each other share calls: several are answered
+ * by one list (`GET /v1/async/collections`, sent after all of them began, never an earlier one), a
+ * collection missing from it by its own GET; a `listCollections` filter by `name` or `namePrefix` is
+ * applied to that list, one by `since` is the API's to apply (its own call, shared by identical
+ * queries). `secret`: the id is a secret, which its errors do not name.
  * @throws TypeError when `id` is not a non-empty string.
  * @throws LookupNotFoundError when no collection has this id; other API errors as the client's errors.
  */
@@ -120,23 +132,19 @@ export async function lookUpCollection(
   secret = false,
 ): Promise<CollectionInfo> {
   requireText(args.id, "getCollection: id");
-  return withClient(async (client) => {
-    try {
-      return toCollectionInfo((await client.collections.get(args.id)).data);
-    } catch (e) {
-      if (e instanceof NotFoundError) {
-        throw new LookupNotFoundError(
-          `getCollection: no collection ${secret ? "with this (secret) id" : args.id} exists in this ScrapingPros account`,
-        );
-      }
-      throw e;
-    }
-  });
+  const found = await batcherOf(withClient).load({ id: args.id });
+  if (found === undefined) {
+    throw new LookupNotFoundError(
+      `getCollection: no collection ${secret ? "with this (secret) id" : args.id} exists in this ScrapingPros account`,
+    );
+  }
+  return toCollectionInfo(found as CollectionSummary);
 }
 
 /**
- * Lists collections: `GET /v1/async/collections?name=&name_prefix=&since=` (one call). The API has
- * no paging (API notes §2.2): every match comes back.
+ * Lists collections: `GET /v1/async/collections?name=&name_prefix=&since=` (one call; see
+ * {@link lookUpCollection} for lookups made together). The API has no paging (API notes §2.2):
+ * every match comes back.
  * @throws TypeError when `since` is not a valid time; API errors as the client's errors.
  */
 export async function lookUpCollections(
@@ -147,10 +155,8 @@ export async function lookUpCollections(
   if (args.name !== undefined) query.name = args.name;
   if (args.namePrefix !== undefined) query.name_prefix = args.namePrefix;
   if (args.since !== undefined) query.since = isoSince(args.since);
-  return withClient(async (client) => {
-    const { data } = await client.collections.list(query);
-    return { collections: data.map(toCollectionInfo) };
-  });
+  const data = (await batcherOf(withClient).load({ query })) as CollectionSummary[];
+  return { collections: data.map(toCollectionInfo) };
 }
 
 /**
@@ -211,4 +217,89 @@ function isoSince(since: string | Date): string {
   }
   // The API takes ISO 8601 UTC (API notes §2.2); a string is passed as written, a Date converted.
   return since instanceof Date ? since.toISOString() : since;
+}
+
+/** One collection lookup waiting for its batch: a read by id, or a filtered list. */
+type Question = { id: string } | { query: ListCollectionsQuery };
+/** A read's collection (`undefined` when it does not exist), or a list's matches. */
+type Answer = CollectionSummary | undefined | CollectionSummary[];
+
+const batchers = new Map<string, DataLoader<Question, Answer>>();
+const batchersByFunction = new WeakMap<WithClient, DataLoader<Question, Answer>>();
+
+/** The batcher of the account `withClient` reaches. */
+function batcherOf(withClient: WithClient): DataLoader<Question, Answer> {
+  const account = withClient.account?.();
+  const known = account === undefined ? batchersByFunction.get(withClient) : batchers.get(account);
+  if (known) return known;
+  const loader = new DataLoader<Question, Answer>((questions) => answer(withClient, questions), {
+    cache: false,
+    batchScheduleFn: (run) => {
+      setTimeout(run, BATCH_WINDOW_MS);
+    },
+  });
+  if (account === undefined) batchersByFunction.set(withClient, loader);
+  else batchers.set(account, loader);
+  return loader;
+}
+
+/**
+ * The account's identity for {@link WithClient.account}: the API's origin and a SHA-256 digest of the
+ * key, never the key itself.
+ */
+export function accountOf(baseUrl: string, apiKey: string): string {
+  return `${new URL(baseUrl).origin} ${createHash("sha256").update(apiKey).digest("hex")}`;
+}
+
+/** Answers the lookups that arrived together, with one client and as few calls as they allow. */
+async function answer(withClient: WithClient, questions: readonly Question[]): Promise<(Answer | Error)[]> {
+  return withClient(async (client) => {
+    const alone = questions.length === 1 || new Set(questions.map(keyOf)).size === 1;
+    const local = (q: Question) => "id" in q || q.query.since === undefined;
+    let listing: Promise<CollectionSummary[]> | undefined;
+    if (!alone && questions.filter(local).length > 1) {
+      listing = client.collections.list().then((r) => r.data);
+    }
+    const own = new Map<string, Promise<Answer>>();
+    const ownCall = (q: Question): Promise<Answer> => {
+      const key = keyOf(q);
+      let call = own.get(key);
+      if (!call) {
+        call = "id" in q ? get(client, q.id) : client.collections.list(q.query).then((r) => r.data);
+        own.set(key, call);
+      }
+      return call;
+    };
+    return Promise.all(
+      questions.map(async (q): Promise<Answer | Error> => {
+        try {
+          if (!listing || !local(q)) return await ownCall(q);
+          const all = await listing;
+          if ("id" in q) return all.find((c) => c.id === q.id) ?? (await ownCall(q));
+          const { name, name_prefix: prefix } = q.query;
+          return all.filter(
+            (c) =>
+              (name === undefined || c.name === name) && (prefix === undefined || c.name.startsWith(prefix)),
+          );
+        } catch (e) {
+          return e instanceof Error ? e : new Error(String(e));
+        }
+      }),
+    );
+  });
+}
+
+function keyOf(q: Question): string {
+  return "id" in q
+    ? `id ${q.id}`
+    : `list ${JSON.stringify([q.query.name, q.query.name_prefix, q.query.since])}`;
+}
+
+async function get(client: LookupClient, id: string): Promise<CollectionSummary | undefined> {
+  try {
+    return (await client.collections.get(id)).data;
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
 }

@@ -59,6 +59,14 @@ export function inScope<T>(
   return scopes.run(scope, () => fn(scope));
 }
 
+/**
+ * Runs `fn` outside of any operation: a call shared by several resources (a list call of the
+ * snapshots) has its retries counted against none of them.
+ */
+export function outsideScope<T>(fn: () => Promise<T>): Promise<T> {
+  return scopes.exit(fn);
+}
+
 /** `message` with the secret values of the running operation's resource hidden. */
 export function redactMessage(message: string): string {
   return (currentScope()?.redactor ?? NO_SECRETS).redact(message);

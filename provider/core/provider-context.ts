@@ -8,8 +8,10 @@
  * which serves every resource type and lookup with the same settings.
  */
 import type { ScrapingProsClient } from "../client/client";
+import { CollectionSnapshots } from "./collection-snapshots";
 import type { ProviderSettings } from "./config";
 import { ConfiguredClient, type EngineConfig } from "./configured-client";
+import type { WithClient } from "./lookups";
 import type { MessageSink, Severity } from "./message-sink";
 import {
   currentScope,
@@ -17,6 +19,7 @@ import {
   describeRetry,
   inScope,
   type Operation,
+  outsideScope,
   redactError,
   redactMessage,
   userErrorFor,
@@ -54,6 +57,8 @@ export class ProviderContext {
   /** The settings and the lazily built client. */
   readonly api: ConfiguredClient;
   readonly #sink: MessageSink;
+  /** The snapshots of the client in use: a new client (new settings) starts with none. */
+  #snapshots: { client: ScrapingProsClient; snapshots: CollectionSnapshots } | undefined;
 
   constructor(options: ProviderContextOptions) {
     this.#sink = options.sink;
@@ -80,6 +85,30 @@ export class ProviderContext {
    */
   client(): ScrapingProsClient {
     return this.api.get();
+  }
+
+  /**
+   * Runs a lookup (an invoke: `getCollection`, `listCollections`, `getRun`) with this instance's
+   * client. One function for the instance's life: lookups of `lookups.ts` given the same function
+   * that arrive together share their calls (one list for many `getCollection`s), so an adapter
+   * passes this one rather than a function of its own per invoke.
+   */
+  readonly withClient: WithClient = (fn) => fn(this.client());
+
+  /**
+   * The collections of the account as this instance's list calls showed them, shared by its
+   * operations (reads and lookups by name; see `collection-snapshots.ts` for how fresh they are).
+   * @throws UserFacingError for a bad setting, or with how to set the key when none is configured.
+   */
+  collections(): CollectionSnapshots {
+    const client = this.client();
+    if (this.#snapshots?.client !== client) {
+      this.#snapshots = {
+        client,
+        snapshots: new CollectionSnapshots({ client: () => client, shared: outsideScope }),
+      };
+    }
+    return this.#snapshots.snapshots;
   }
 
   /**

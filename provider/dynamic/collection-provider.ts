@@ -73,7 +73,7 @@ export class CollectionProvider {
     return withProvider(props, () => this.#core.create(wireUrn(props), props, wireTimeouts(props)));
   }
 
-  /** Refreshes from `GET .../{id}`; an empty `id` when the collection is gone (404). */
+  /** Refreshes from the list shared by the reads of the refresh (or `GET .../{id}`); an empty `id` when the collection is gone (404). */
   async read(id: string, props: Record<string, unknown>): Promise<ReadResult> {
     return this.#core.read(id, wireUrn(props), props);
   }

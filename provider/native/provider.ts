@@ -16,7 +16,6 @@ import { CollectionOperations } from "../core/collection/operations";
 import { CollectionRunOperations, type RunPollOptions } from "../core/collection-run/operations";
 import { type ProviderSettings, plainKeyWarning } from "../core/config";
 import {
-  type LookupClient,
   LookupNotFoundError,
   lookUpCollection,
   lookUpCollections,
@@ -326,7 +325,8 @@ export function createNativeProvider(options: NativeProviderOptions = {}): Nativ
     async invoke(token, inputs) {
       const { values, secret } = unwrapSecrets(inputs);
       const isSecret = secret.size > 0;
-      const withClient = <T>(fn: (client: LookupClient) => Promise<T>): Promise<T> => fn(context.client());
+      // The context's one function, so invokes that arrive together share their list calls.
+      const withClient = context.withClient;
       const lookup = async (): Promise<object> => {
         switch (token) {
           case NATIVE_TOKENS.getCollection:

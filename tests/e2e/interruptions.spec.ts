@@ -108,11 +108,14 @@ describe("e2e: interrupted deployments (S1, S2, S3)", () => {
     const before = emu.requests().length;
     await stack.up();
     const rerun = emu.requests().slice(before);
+    // Each collection found by its name (the two lookups share a list call, or make one each when
+    // the first create asks before the engine checked the second) and adopted with one PUT.
+    const methods = rerun.map((c) => c.method).sort();
     assert.deepEqual(
-      rerun.map((c) => c.method).sort(),
-      ["GET", "GET", "PUT", "PUT"],
-      "each collection: one lookup and one adopting PUT",
+      methods.filter((m) => m !== "GET"),
+      ["PUT", "PUT"],
     );
+    assert.ok([1, 2].includes(methods.filter((m) => m === "GET").length), methods.join(", "));
     assert.ok(!rerun.some((c) => c.status === 422));
     assert.equal(emu.collections().length, 2);
     const stored = Object.fromEntries(

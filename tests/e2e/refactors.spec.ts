@@ -239,13 +239,14 @@ new Collection("prices", { requests: [{ url: "https://example.com/prices" }] });
 
     const mark = emu.requests().length;
     await project.up();
+    // Each collection: found by name (the lookups share list calls) and adopted with one PUT.
+    const methods = apiCallsSince(emu, mark).map((c) => c.split(" ")[0]);
     assert.deepEqual(
-      apiCallsSince(emu, mark)
-        .map((c) => c.split(" ")[0])
-        .sort(),
-      ["GET", "GET", "GET", "PUT", "PUT", "PUT"],
-      "each collection: one lookup by name and one adopting PUT",
+      methods.filter((m) => m !== "GET"),
+      ["PUT", "PUT", "PUT"],
     );
+    const lookups = methods.filter((m) => m === "GET").length;
+    assert.ok(lookups >= 1 && lookups <= 3, methods.join(", "));
     assert.deepEqual(
       emu.collections().map((c) => ({ id: c.id, name: c.name })),
       created,

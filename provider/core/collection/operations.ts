@@ -4,9 +4,12 @@
  * - check  → local validation only (0 API calls)
  * - diff   → local comparison only (0 API calls)
  * - create → POST /v1/async/collections with a URN-derived Idempotency-Key; auto-named and
- *            `adoptExisting` collections are first looked up by exact name (GET ?name=) and adopted
- *            with one PUT; `adoptId` adopts by id (GET + PUT)
- * - read   → GET /v1/async/collections/{id}; 404 means gone
+ *            `adoptExisting` collections are first looked up by exact name and adopted with one
+ *            PUT; the lookups of a deployment share list calls (`collection-snapshots.ts`), one
+ *            alone is `GET ?name=`; `adoptId` adopts by id (GET + PUT)
+ * - read   → from a list call shared by the reads of the refresh (`collection-snapshots.ts`); a
+ *            collection missing from it, or a read alone, is GET /v1/async/collections/{id}; 404
+ *            means gone
  * - import → GET /v1/async/collections/{id}; 404 is an error
  * - update → PUT /v1/async/collections/{id} with the full name and request list
  * - delete → no API call (the API has no delete): the collection is kept, with a warning
@@ -17,7 +20,6 @@
  * input, and each output derived from one, in Pulumi's secret envelope.
  */
 
-import type { ScrapingProsClient } from "../../client/client";
 import { NotFoundError } from "../../client/errors";
 import type {
   BlockedUrl,
@@ -96,7 +98,14 @@ export class CollectionOperations {
       });
       return checkCollection(news, olds);
     }
-    return checkCollection(news, olds, this.#existing.get(urn));
+    const checked = checkCollection(news, olds, this.#existing.get(urn));
+    // A new resource its create will look up by name: the lookup begins now, so that one list
+    // call can answer the lookups of every collection the deployment creates (collection-snapshots.ts).
+    const inputs = checked.failures.length === 0 ? toInputs(checked.inputs) : undefined;
+    if (inputs && looksUpByName(inputs, this.#existing.get(urn))) {
+      this.#ctx.collections().announce(inputs.name);
+    }
+    return checked;
   }
 
   /**
@@ -166,16 +175,13 @@ export class CollectionOperations {
       return this.#adopt(urn, existing.data.id, inputs, existing.data.created_at ?? null, "id", call);
     }
 
-    const generation = inputs.__generation ?? 0;
-    // A replacement the engine checked again carries the next generation: a new key, and for an
-    // auto-named collection a new name. The collection it replaces keeps its name, so adopting by
-    // name must not take it back when the replacement keeps an explicit name.
     const replaced = urn === undefined ? undefined : this.#existing.get(urn);
-    const mayAdoptByName = !(replaced !== undefined && replaced.name === inputs.name);
-
-    if ((inputs.autoNamed || inputs.adoptExisting) && mayAdoptByName) {
-      const { data } = await client.collections.list({ name: inputs.name }, call());
-      const matches = data.filter((c) => c.name === inputs.name);
+    if (!looksUpByName(inputs, replaced)) return this.#post(urn, inputs, body, call);
+    // The lookup and the create of one name run one at a time (two resources may declare one name
+    // with adoptExisting): the second finds what the first created.
+    const snapshots = this.#ctx.collections();
+    return snapshots.holdName(inputs.name, async () => {
+      const matches = await snapshots.lookUp(inputs.name, call());
       if (matches.length > 1) {
         throw new Error(
           `name: ${matches.length} collections ${nameOf(inputs, "have the declared name (a secret, not shown)", (n) => `are named "${n}"`)} ` +
@@ -185,8 +191,20 @@ export class CollectionOperations {
       }
       const match = matches[0];
       if (match) return this.#adopt(urn, match.id, inputs, match.created_at ?? null, "name", call);
-    }
+      return this.#post(urn, inputs, body, call);
+    });
+  }
 
+  /** The POST (and, after a replay, the PUT) of a new collection, along the chain of keys. */
+  async #post(
+    urn: string | undefined,
+    inputs: CollectionInputs,
+    body: CreateCollectionBody,
+    call: () => { deadlineMs?: number },
+  ): Promise<{ id: string; outs: CollectionOutputs }> {
+    const client = this.#ctx.client();
+    const snapshots = this.#ctx.collections();
+    const generation = inputs.__generation ?? 0;
     const identity = { urn: inputs.__urn, scope: inputs.__scope, generation };
     // A key whose collection no longer exists would be replayed forever: the next key in the chain
     // (deterministic, so a rerun walks the same chain) creates a new one. The bound only guards
@@ -195,6 +213,7 @@ export class CollectionOperations {
       const key = deriveIdempotencyKey(identity, body, attempt);
       const res = await client.collections.create(body, { idempotencyKey: key, ...call() });
       if (!res.replayed) {
+        snapshots.wrote(res.data);
         const outs = outputsFrom(inputs, res.data, null, false);
         throwIfBlocked(res.data, outs, inputs.requests);
         return { id: res.data.id, outs };
@@ -205,6 +224,7 @@ export class CollectionOperations {
       // its requests: one PUT makes it hold what is declared now.
       try {
         const put = await client.collections.update(res.data.id, updateBody(inputs), call());
+        snapshots.wrote(put.data);
         await this.#ctx.say(
           "info",
           `${labelOf(res.data.id, inputs)}: the API replayed an earlier create; re-applied the declared requests`,
@@ -237,6 +257,7 @@ export class CollectionOperations {
     call: () => { deadlineMs?: number },
   ): Promise<{ id: string; outs: CollectionOutputs }> {
     const res = await this.#ctx.client().collections.update(id, updateBody(inputs), call());
+    this.#ctx.collections().wrote(res.data);
     const callback = secretInputsOf(inputs).has("callbackUrl")
       ? "callbackUrl (a secret, not shown)"
       : `callbackUrl (${inputs.callbackUrl ?? "none"})`;
@@ -252,9 +273,10 @@ export class CollectionOperations {
   }
 
   /**
-   * Refreshes from `GET /v1/async/collections/{id}`: the name and timestamps come from the API,
-   * everything else keeps its last applied value (the API does not return the requests). An empty
-   * `id` when the collection is gone (404).
+   * Refreshes from the API (a list call shared with the other reads of the refresh, or
+   * `GET /v1/async/collections/{id}`; see `collection-snapshots.ts`): the name and timestamps come
+   * from the API, everything else keeps its last applied value (the API does not return the
+   * requests). An empty `id` when the collection is gone (404 to its own GET).
    */
   async read(id: string, urn: string | undefined, props: Record<string, unknown>): Promise<ReadResult> {
     const result = await this.#ctx.run(
@@ -298,22 +320,19 @@ export class CollectionOperations {
     props: Record<string, unknown>,
   ): Promise<{ id?: string; props?: Record<string, unknown>; inputs?: Record<string, unknown> }> {
     const state = readState(props);
-    let found: Awaited<ReturnType<ScrapingProsClient["collections"]["get"]>>;
-    try {
-      found = await this.#ctx.client().collections.get(id);
-    } catch (e) {
-      // An empty id tells the engine the resource is gone.
-      if (e instanceof NotFoundError) return { id: "", props: {} };
-      throw e;
-    }
-    // GET shows only id, name and timestamps: everything else keeps its last applied value.
+    // From a list shared with the other reads of the refresh; a collection missing from it is
+    // confirmed gone by its own GET (collection-snapshots.ts).
+    const found = await this.#ctx.collections().read(id);
+    // An empty id tells the engine the resource is gone.
+    if (found === undefined) return { id: "", props: {} };
+    // The API shows only id, name and timestamps: everything else keeps its last applied value.
     const outs: CollectionOutputs = {
       ...state,
-      name: found.data.name,
-      createdAt: found.data.created_at ?? state.createdAt,
-      updatedAt: found.data.updated_at ?? state.updatedAt,
+      name: found.name,
+      createdAt: found.created_at ?? state.createdAt,
+      updatedAt: found.updated_at ?? state.updatedAt,
     };
-    return { id: found.data.id, props: { ...outs }, inputs: { ...inputsOf(outs) } };
+    return { id: found.id, props: { ...outs }, inputs: { ...inputsOf(outs) } };
   }
 
   /**
@@ -352,6 +371,7 @@ export class CollectionOperations {
     const res = await this.#ctx
       .client()
       .collections.update(id, updateBody(inputs), callOptions(operationMs)());
+    this.#ctx.collections().wrote(res.data);
     const outs = outputsFrom(inputs, res.data, previous.createdAt, previous.adopted);
     throwIfBlocked(res.data, outs, inputs.requests);
     return { outs };
@@ -381,6 +401,19 @@ function storedRead(result: {
     ...(result.props ? { props: secretOutputs(toEngine(result.props)) } : {}),
     ...(result.inputs ? { inputs: secretOutputs(toEngine(result.inputs)) } : {}),
   };
+}
+
+/**
+ * Whether a create of these inputs looks its name up first: auto-named and `adoptExisting`
+ * collections do, but not one adopted by id, nor a replacement that keeps the explicit name of the
+ * collection it replaces (adopting by name would take that one back).
+ */
+function looksUpByName(
+  inputs: CollectionInputs,
+  replaced: { generation: number; name: string } | undefined,
+): boolean {
+  if (inputs.adoptId || !(inputs.autoNamed || inputs.adoptExisting)) return false;
+  return !(replaced !== undefined && replaced.name === inputs.name);
 }
 
 /** How many idempotency keys a create tries when replayed collections turn out to be gone. */

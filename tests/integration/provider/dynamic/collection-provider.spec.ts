@@ -208,7 +208,9 @@ describe("Collection provider against the emulator", () => {
     const spec = { __urn: urn("targeted"), __scope: "s1", requests: [{ url: "https://a.example" }] };
     const old = await p.create(await checked(p, spec));
     const mark = emu.requests().length;
-    const again = await p.create(await checked(p, spec));
+    // The next deployment: a new provider process.
+    const next = await provider();
+    const again = await next.create(await checked(next, spec));
     assert.equal(again.id, old.id);
     assert.deepEqual(methodsSince(emu, mark), ["GET", "PUT"]);
     assert.equal(emu.collections().length, 1);
@@ -239,12 +241,14 @@ describe("Collection provider against the emulator", () => {
       calls(emu).map((c) => `${c.method} ${c.query.name ?? ""}`),
       [`GET ${inputs.name}`, "POST "],
     );
-    // A rerun after a kill may carry edited requests (so a new idempotency key): the lookup finds
-    // the collection by its stable name and adoption applies the edit. No 422, no duplicate.
-    const edited = await checked(p, { __urn: urn("auto"), requests: [{ url: "https://example.com/b" }] });
+    // A rerun after a kill (a new provider process) may carry edited requests (so a new idempotency
+    // key): the lookup finds the collection by its stable name and adoption applies the edit. No
+    // 422, no duplicate.
+    const rerun = await provider();
+    const edited = await checked(rerun, { __urn: urn("auto"), requests: [{ url: "https://example.com/b" }] });
     assert.equal(edited.name, inputs.name);
     const before = emu.requests().length;
-    const adopted = await p.create(edited);
+    const adopted = await rerun.create(edited);
     assert.deepEqual(methodsSince(emu, before), ["GET", "PUT"]);
     assert.equal(adopted.id, first.id);
     assert.equal(adopted.outs.adopted, true);

@@ -256,11 +256,13 @@ describe("secret inputs: the providers keep them secret (against the emulator)",
         said.some((m) => m.startsWith(`collection ${id} was removed from the stack`)),
         said.join("\n"),
       );
-      // two collections with that name: the error lists the ids, not the name
+      // two collections with that name: the error lists the ids, not the name (a later deployment,
+      // a new provider process: the lookups of one deployment share what its first list showed)
       await direct.collections.create({ name: NAME, requests: [] });
-      const err = await p
+      const later = await collections();
+      const err = await later
         .create(
-          await checked(p, {
+          await checked(later, {
             __urn: urn("m"),
             name: NAME,
             adoptExisting: true,
