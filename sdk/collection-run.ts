@@ -88,7 +88,7 @@ export class CollectionRun extends pulumi.CustomResource {
   /** One id per job (empty when the API does not list them). */
   declare readonly jobIds: pulumi.Output<string[]>;
   /**
-   * The run's webhook as the API reports it (the declared one, or the collection's); `undefined`
+   * The run's webhook as the API reports it (the declared one, or the collection's); absent
    * without one, as an unset URL is everywhere in this package.
    */
   declare readonly callbackUrl: pulumi.Output<string | undefined>;

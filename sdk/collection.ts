@@ -154,7 +154,7 @@ export class Collection extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   /** The requests as last applied. */
   declare readonly requests: pulumi.Output<ScrapeRequest[]>;
-  /** The webhook URL; `undefined` when not set (an unset URL is `undefined` everywhere in this package). */
+  /** The webhook URL; absent when not set (an unset URL is absent, never `null` or empty, everywhere in this package). */
   declare readonly callbackUrl: pulumi.Output<string | undefined>;
   /** Creation time, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`), as the API reports it (known after adoption or a refresh). */
   declare readonly createdAt: pulumi.Output<string | null>;

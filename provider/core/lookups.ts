@@ -83,7 +83,7 @@ export interface RunInfo {
   timeoutRequests: Integer | null;
   /** One id per job; empty when the API does not list them. */
   jobIds: string[];
-  /** The webhook of this run; `undefined` without one (as an unset URL is everywhere in this package). */
+  /** The webhook of this run; absent without one (an unset URL is absent, never `null` or empty, everywhere in this package). */
   callbackUrl: string | undefined;
   /** `pending`, `sent`, `failed` (emulator) or another value as given; `null` without a webhook. */
   callbackStatus: string | null;

@@ -22,7 +22,7 @@ type Collection struct {
 	Adopted pulumi.BoolOutput `pulumi:"adopted"`
 	// URLs the API refused (SSRF protection) at the last create or update.
 	BlockedUrls BlockedUrlArrayOutput `pulumi:"blockedUrls"`
-	// The webhook URL; `undefined` when not set (an unset URL is `undefined` everywhere in this package).
+	// The webhook URL; absent when not set (an unset URL is absent, never `null` or empty, everywhere in this package).
 	CallbackUrl pulumi.StringPtrOutput `pulumi:"callbackUrl"`
 	// Creation time, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`), as the API reports it (known after adoption or a refresh).
 	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
@@ -180,7 +180,7 @@ func (o CollectionOutput) BlockedUrls() BlockedUrlArrayOutput {
 	return o.ApplyT(func(v *Collection) BlockedUrlArrayOutput { return v.BlockedUrls }).(BlockedUrlArrayOutput)
 }
 
-// The webhook URL; `undefined` when not set (an unset URL is `undefined` everywhere in this package).
+// The webhook URL; absent when not set (an unset URL is absent, never `null` or empty, everywhere in this package).
 func (o CollectionOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Collection) pulumi.StringPtrOutput { return v.CallbackUrl }).(pulumi.StringPtrOutput)
 }

@@ -27,7 +27,7 @@ type CollectionRun struct {
 
 	// Webhook delivery: `pending`, `sent`, `failed` (emulator), another value as given, or `null` without a webhook.
 	CallbackStatus pulumi.StringPtrOutput `pulumi:"callbackStatus"`
-	// The run's webhook as the API reports it (the declared one, or the collection's); `undefined`
+	// The run's webhook as the API reports it (the declared one, or the collection's); absent
 	// without one, as an unset URL is everywhere in this package.
 	CallbackUrl pulumi.StringPtrOutput `pulumi:"callbackUrl"`
 	// When the run was created, ISO 8601 UTC (e.g. `2026-11-30T16:57:13.442Z`): the API's `created_at`
@@ -202,7 +202,7 @@ func (o CollectionRunOutput) CallbackStatus() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CollectionRun) pulumi.StringPtrOutput { return v.CallbackStatus }).(pulumi.StringPtrOutput)
 }
 
-// The run's webhook as the API reports it (the declared one, or the collection's); `undefined`
+// The run's webhook as the API reports it (the declared one, or the collection's); absent
 // without one, as an unset URL is everywhere in this package.
 func (o CollectionRunOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CollectionRun) pulumi.StringPtrOutput { return v.CallbackUrl }).(pulumi.StringPtrOutput)

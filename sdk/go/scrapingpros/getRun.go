@@ -36,7 +36,7 @@ type GetRunArgs struct {
 type GetRunResult struct {
 	// `pending`, `sent`, `failed` (emulator) or another value as given; `null` without a webhook.
 	CallbackStatus *string `pulumi:"callbackStatus"`
-	// The webhook of this run; `undefined` without one (as an unset URL is everywhere in this package).
+	// The webhook of this run; absent without one (an unset URL is absent, never `null` or empty, everywhere in this package).
 	CallbackUrl *string `pulumi:"callbackUrl"`
 	// The id of the collection the run belongs to.
 	CollectionId string `pulumi:"collectionId"`
@@ -97,7 +97,7 @@ func (o GetRunResultOutput) CallbackStatus() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v GetRunResult) *string { return v.CallbackStatus }).(pulumi.StringPtrOutput)
 }
 
-// The webhook of this run; `undefined` without one (as an unset URL is everywhere in this package).
+// The webhook of this run; absent without one (an unset URL is absent, never `null` or empty, everywhere in this package).
 func (o GetRunResultOutput) CallbackUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v GetRunResult) *string { return v.CallbackUrl }).(pulumi.StringPtrOutput)
 }

@@ -273,7 +273,7 @@ class Collection(pulumi.CustomResource):
     @pulumi.getter(name="callbackUrl")
     def callback_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The webhook URL; `undefined` when not set (an unset URL is `undefined` everywhere in this package).
+        The webhook URL; absent when not set (an unset URL is absent, never `null` or empty, everywhere in this package).
         """
         return pulumi.get(self, "callback_url")
 

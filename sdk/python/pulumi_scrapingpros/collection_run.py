@@ -316,7 +316,7 @@ class CollectionRun(pulumi.CustomResource):
     @pulumi.getter(name="callbackUrl")
     def callback_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The run's webhook as the API reports it (the declared one, or the collection's); `undefined`
+        The run's webhook as the API reports it (the declared one, or the collection's); absent
         without one, as an unset URL is everywhere in this package.
         """
         return pulumi.get(self, "callback_url")

@@ -74,7 +74,7 @@ class GetRunResult:
     @pulumi.getter(name="callbackUrl")
     def callback_url(self) -> Optional[_builtins.str]:
         """
-        The webhook of this run; `undefined` without one (as an unset URL is everywhere in this package).
+        The webhook of this run; absent without one (an unset URL is absent, never `null` or empty, everywhere in this package).
         """
         return pulumi.get(self, "callback_url")
 
