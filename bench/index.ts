@@ -92,8 +92,12 @@ async function main(): Promise<void> {
   stage(5, "first up and refresh of 1,000 auto-named collections, counting the calls (about 3 min)");
   lines.push(...listCallsLines(await benchListCalls(1000, 5)));
   // `pulumi up` of N collections against N no-op dynamic resources (the engine's floor), for create,
-  // no-change preview, update and refresh: about 10 minutes at 1,000 on 2 cores.
-  stage(6, "1,000 collections against the engine floor: create, preview, update, refresh (about 10 min)");
+  // no-change preview, update and refresh, with the dynamic provider (TypeScript) and the native
+  // plugin (Pulumi YAML) in the same run.
+  stage(
+    6,
+    "1,000 collections against the engine floor, dynamic and native: create, preview, update, refresh (about 25 min)",
+  );
   const engine = [await benchEngineFloor(1000)];
   lines.push(engineFloorTable(engine), "", engineFloorCpuTable(engine));
   process.stdout.write(`${lines.join("\n")}\n`);
