@@ -22,7 +22,7 @@ import type { RunningEmulator } from "../emulator";
 import { pulumiBinDir } from "../tests/helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../tests/helpers/emulator";
 import { installNativePlugin } from "../tests/helpers/native-plugin";
-import { kindOf, type ProcessKind, processesWithEnv } from "../tests/helpers/processes";
+import { kindOf, type ProcessInfo, type ProcessKind, processesWithEnv } from "../tests/helpers/processes";
 import { type ProgramSpec, TestStack } from "../tests/helpers/pulumi";
 
 export const OPERATIONS = ["create", "preview", "update", "refresh"] as const;
@@ -50,7 +50,7 @@ export interface ProviderMeasurement {
    * host or the YAML host, the program, the provider), sampled from `/proc` every 100 ms: where the
    * time goes.
    */
-  cpu: Record<Operation, Partial<Record<ProcessKind, number>>>;
+  cpu: Record<Operation, Partial<Record<BenchProcessKind, number>>>;
   /** Peak RSS of the provider process (dynamic provider or native plugin) during create, bytes (0 when not seen). */
   providerPeakRssBytes: number;
   /** Collections its emulator holds after the runs (must equal the count). */
@@ -66,7 +66,15 @@ export interface EngineFloorResult {
   /** The floor's wall time of each operation, ms. */
   floor: Record<Operation, number>;
   /** The floor's CPU time by process kind, as {@link ProviderMeasurement.cpu}. */
-  floorCpu: Record<Operation, Partial<Record<ProcessKind, number>>>;
+  floorCpu: Record<Operation, Partial<Record<BenchProcessKind, number>>>;
+  /**
+   * The floor of a Pulumi YAML program, measured with the native provider: the same no-op
+   * resources in a YAML program, from a no-op resource plugin served like the native one
+   * ({@link NOOP_PLUGIN}).
+   */
+  yamlFloor?: Record<Operation, number>;
+  /** Its CPU time by process kind. */
+  yamlFloorCpu?: Record<Operation, Partial<Record<BenchProcessKind, number>>>;
   /** Each provider measured in the same run. */
   providers: Partial<Record<ProviderKind, ProviderMeasurement>>;
 }
@@ -104,6 +112,56 @@ const spec = JSON.parse(fs.readFileSync(path.join(__dirname, "program.json"), "u
 for (const [name, args] of Object.entries(spec)) new Noop(name, args);
 `;
 
+/**
+ * The floor of a Pulumi YAML program: a resource plugin `spnoop` whose one resource,
+ * `spnoop:index:Noop`, calls nothing (the same no-op as {@link FLOOR_PROGRAM}'s), served by the
+ * same `@pulumi/pulumi/provider` server as the native plugin, in node. Written to a folder on the
+ * CLI's PATH, where the engine finds a plugin that is not in its cache. `PULUMI_PROVIDER_MODULE` is
+ * the `@pulumi/pulumi/provider` module to load (this repository's).
+ */
+const NOOP_PLUGIN = `"use strict";
+const { main } = require(process.env.PULUMI_PROVIDER_MODULE);
+const schema = {
+  name: "spnoop",
+  version: "0.0.1",
+  resources: {
+    "spnoop:index:Noop": {
+      inputProperties: {
+        name: { type: "string" },
+        requests: { type: "array", items: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } } },
+      },
+      properties: {
+        name: { type: "string" },
+        requests: { type: "array", items: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } } },
+      },
+    },
+  },
+};
+main(
+  {
+    version: "0.0.1",
+    schema: JSON.stringify(schema),
+    async check(_urn, _olds, news) { return { inputs: news }; },
+    async create(_urn, inputs) { return { id: require("node:crypto").randomUUID(), outs: inputs }; },
+    async diff(_id, _urn, olds, news) {
+      return { changes: JSON.stringify(olds.requests) !== JSON.stringify(news.requests) };
+    },
+    async update(_id, _urn, _olds, news) { return { outs: news }; },
+    async read(id, _urn, props) { return { id, props }; },
+  },
+  process.argv.slice(2),
+);
+`;
+
+/** Writes the `spnoop` plugin (its launcher and {@link NOOP_PLUGIN}) into `dir`. */
+function writeNoopPlugin(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "spnoop-plugin.js"), NOOP_PLUGIN);
+  const launcher = path.join(dir, "pulumi-resource-spnoop");
+  fs.writeFileSync(launcher, `#!/bin/sh\nexec node "\${0%/*}/spnoop-plugin.js" "$@"\n`);
+  fs.chmodSync(launcher, 0o755);
+}
+
 function spec(count: number, perCollection: number, version: number): ProgramSpec {
   const out: ProgramSpec = {};
   for (let i = 0; i < count; i++) {
@@ -114,6 +172,14 @@ function spec(count: number, perCollection: number, version: number): ProgramSpe
     out[`c${i}`] = { name: `bench-${i}`, requests };
   }
   return out;
+}
+
+/** A process kind of {@link kindOf}, or the YAML floor's no-op plugin. */
+export type BenchProcessKind = ProcessKind | "noop-plugin";
+
+/** The kind of a process of a measured deployment. */
+function benchKindOf(p: ProcessInfo): BenchProcessKind {
+  return /spnoop-plugin\.js/.test(p.cmdline) ? "noop-plugin" : kindOf(p);
 }
 
 const MARK_VAR = "SP_BENCH_MARK";
@@ -137,13 +203,13 @@ function cpuMs(pid: number): number | undefined {
 async function timed(
   stack: TestStack,
   args: string[],
-): Promise<{ ms: number; cpu: Partial<Record<ProcessKind, number>> }> {
+): Promise<{ ms: number; cpu: Partial<Record<BenchProcessKind, number>> }> {
   const mark = stack.env[MARK_VAR] as string;
-  const last = new Map<number, { kind: ProcessKind; ms: number }>();
+  const last = new Map<number, { kind: BenchProcessKind; ms: number }>();
   const sample = (): void => {
     for (const p of processesWithEnv(MARK_VAR, mark)) {
       const ms = cpuMs(p.pid);
-      if (ms !== undefined) last.set(p.pid, { kind: kindOf(p), ms });
+      if (ms !== undefined) last.set(p.pid, { kind: benchKindOf(p), ms });
     }
   };
   const timer = setInterval(sample, 100);
@@ -154,7 +220,7 @@ async function timed(
     clearInterval(timer);
   }
   const ms = Math.round(performance.now() - started);
-  const cpu: Partial<Record<ProcessKind, number>> = {};
+  const cpu: Partial<Record<BenchProcessKind, number>> = {};
   for (const { kind, ms: t } of last.values()) cpu[kind] = Math.round((cpu[kind] ?? 0) + t);
   return { ms, cpu };
 }
@@ -194,9 +260,18 @@ export function nativeYamlProject(count: number, perCollection: number, version:
   return YAML.stringify({ name: "sp-bench-native", runtime: "yaml", resources });
 }
 
+/** The floor of {@link nativeYamlProject}: the same declarations as no-op `spnoop:Noop` resources. */
+export function noopYamlProject(count: number, perCollection: number, version: number): string {
+  const resources: Record<string, unknown> = {};
+  for (const [name, args] of Object.entries(spec(count, perCollection, version))) {
+    resources[name] = { type: "spnoop:Noop", properties: args };
+  }
+  return YAML.stringify({ name: "sp-bench-yaml-floor", runtime: "yaml", resources });
+}
+
 /** One of the programs measured: the floor, or one provider's collections. */
 interface Subject {
-  label: "floor" | ProviderKind;
+  label: "floor" | "yaml-floor" | ProviderKind;
   stack: TestStack;
   /** Writes the declaration of `version` (1, then 2: every request list edited). */
   write(version: number): void;
@@ -208,7 +283,7 @@ interface Subject {
 
 interface Measured {
   times: Partial<Record<Operation, number>>;
-  cpu: Partial<Record<Operation, Partial<Record<ProcessKind, number>>>>;
+  cpu: Partial<Record<Operation, Partial<Record<BenchProcessKind, number>>>>;
   peak: number;
   refreshCalls: number;
 }
@@ -276,6 +351,26 @@ export async function benchEngineFloor(
       write: (v) => floor.setProgram(spec(count, requestsPerCollection, v)),
       calls: () => 0,
     });
+    if (providers.includes("native")) {
+      const yamlFloor = new TestStack(binDir, "yaml-floor");
+      stacks.push(yamlFloor);
+      yamlFloor.env[MARK_VAR] = randomUUID();
+      for (const f of ["index.js", "package.json", "node_modules"]) {
+        fs.unlinkSync(path.join(yamlFloor.projectDir, f));
+      }
+      const pluginDir = path.join(yamlFloor.dir, "spnoop");
+      writeNoopPlugin(pluginDir);
+      yamlFloor.env.PATH = `${pluginDir}${path.delimiter}${yamlFloor.env.PATH}`;
+      yamlFloor.env.PULUMI_PROVIDER_MODULE = require.resolve("@pulumi/pulumi/provider");
+      const write = (v: number) =>
+        fs.writeFileSync(
+          path.join(yamlFloor.projectDir, "Pulumi.yaml"),
+          noopYamlProject(count, requestsPerCollection, v),
+        );
+      write(1);
+      await yamlFloor.ok(["stack", "init", "yaml-floor"]);
+      subjects.push({ label: "yaml-floor", stack: yamlFloor, write, calls: () => 0 });
+    }
     for (const provider of providers) {
       const emu = await startTestEmulator();
       emulators.push(emu);
@@ -314,14 +409,20 @@ export async function benchEngineFloor(
       count,
       requestsPerCollection,
       floor: floorM.times as Record<Operation, number>,
-      floorCpu: floorM.cpu as Record<Operation, Partial<Record<ProcessKind, number>>>,
+      floorCpu: floorM.cpu as Record<Operation, Partial<Record<BenchProcessKind, number>>>,
       providers: {},
     };
-    subjects.slice(1).forEach((s, i) => {
+    const yamlFloorSubject = subjects.find((s) => s.label === "yaml-floor");
+    if (yamlFloorSubject) {
+      const m = measured.get(yamlFloorSubject) as Measured;
+      result.yamlFloor = m.times as Record<Operation, number>;
+      result.yamlFloorCpu = m.cpu as Record<Operation, Partial<Record<BenchProcessKind, number>>>;
+    }
+    subjects.slice(yamlFloorSubject ? 2 : 1).forEach((s, i) => {
       const m = measured.get(s) as Measured;
       result.providers[s.label as ProviderKind] = {
         times: m.times as Record<Operation, number>,
-        cpu: m.cpu as Record<Operation, Partial<Record<ProcessKind, number>>>,
+        cpu: m.cpu as Record<Operation, Partial<Record<BenchProcessKind, number>>>,
         providerPeakRssBytes: m.peak,
         stored: (emulators[i] as RunningEmulator).collections().length,
         refreshCalls: m.refreshCalls,
@@ -365,6 +466,14 @@ export function engineFloorTable(results: EngineFloorResult[]): string {
       );
     }
     const { dynamic, native } = r.providers;
+    const yamlFloor = r.yamlFloor;
+    if (native && yamlFloor) {
+      const cells = OPERATIONS.map((o) => {
+        const ratio = native.times[o] / yamlFloor[o];
+        return `${s(native.times[o])} / ${s(yamlFloor[o])} = ${ratio.toFixed(2)}x${goal(ratio, FLOOR_TARGETS.native[o])}`;
+      });
+      lines.push(`| native ÷ YAML floor | ${r.count} | ${cells.join(" | ")} | |`);
+    }
     if (dynamic && native) {
       const cells = OPERATIONS.map((o) => {
         const ratio = native.times[o] / dynamic.times[o];
@@ -376,7 +485,7 @@ export function engineFloorTable(results: EngineFloorResult[]): string {
   return lines.join("\n");
 }
 
-const KINDS: ProcessKind[] = [
+const KINDS: BenchProcessKind[] = [
   "cli",
   "language-host",
   "program",
@@ -384,6 +493,7 @@ const KINDS: ProcessKind[] = [
   "yaml-launcher",
   "yaml-host",
   "native-provider",
+  "noop-plugin",
   "launcher",
   "other",
 ];
@@ -403,6 +513,9 @@ export function engineFloorCpuTable(results: EngineFloorResult[]): string {
         return m ? [{ label: p, times: m.times, cpu: m.cpu }] : [];
       }),
       { label: "floor", times: r.floor, cpu: r.floorCpu },
+      ...(r.yamlFloor && r.yamlFloorCpu
+        ? [{ label: "YAML floor", times: r.yamlFloor, cpu: r.yamlFloorCpu }]
+        : []),
     ];
     const kinds = KINDS.filter((k) =>
       OPERATIONS.some((o) => programs.some((p) => p.cpu[o][k] !== undefined)),

@@ -9,6 +9,7 @@ import {
   engineFloorCpuTable,
   engineFloorTable,
   nativeYamlProject,
+  noopYamlProject,
   type Operation,
   type ProviderMeasurement,
 } from "../../bench/engine-floor";
@@ -80,6 +81,18 @@ describe("bench/engine-floor", () => {
       });
     });
 
+    it("has a floor of its own: the same declarations as no-op resources of a YAML program", () => {
+      const native = YAML.parse(nativeYamlProject(3, 2, 1)) as {
+        resources: Record<string, { type: string; properties: unknown }>;
+      };
+      const floor = YAML.parse(noopYamlProject(3, 2, 1)) as typeof native;
+      assert.deepEqual(Object.keys(floor.resources), Object.keys(native.resources));
+      for (const [name, r] of Object.entries(floor.resources)) {
+        assert.equal(r.type, "spnoop:Noop");
+        assert.deepEqual(r.properties, native.resources[name]?.properties);
+      }
+    });
+
     it("changes every request list between versions and nothing else", () => {
       const v1 = YAML.parse(nativeYamlProject(4, 1, 1)) as { resources: Record<string, unknown> };
       const v2 = YAML.parse(nativeYamlProject(4, 1, 2)) as { resources: Record<string, unknown> };
@@ -119,6 +132,16 @@ describe("bench/engine-floor", () => {
       const table = engineFloorTable([result(11_000, 10_000, 9)]);
       assert.match(row(table, "native")[6] as string, /WRONG: 9 collections stored/);
       assert.doesNotMatch(row(table, "dynamic")[6] as string, /WRONG/);
+    });
+
+    it("gives the native provider's ratios against the YAML floor too, with the same targets", () => {
+      const r = result(11_000, 10_500);
+      r.yamlFloor = times(4_000, 10_000, 8_000, 2_000);
+      const row1 = row(engineFloorTable([r]), "native ÷ YAML floor");
+      assert.match(row1[2] as string, /8\.0 s \/ 4\.0 s = 2\.00x \(target ≤ 1\.00x: NOT met\)/);
+      assert.match(row1[3] as string, /10\.5 s \/ 10\.0 s = 1\.05x \(target ≤ 1\.10x: met\)/);
+      assert.match(row1[4] as string, /8\.0 s \/ 8\.0 s = 1\.00x \(target ≤ 1\.00x: met\)/);
+      assert.ok(!engineFloorTable([result(11_000, 10_500)]).includes("YAML floor"), "no row without it");
     });
 
     it("leaves the direct row out when only one provider ran", () => {
