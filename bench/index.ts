@@ -27,7 +27,7 @@ const { formatDuration } = require("../scripts/progress.js") as { formatDuration
 
 const STAGES = 6;
 const benchStarted = Date.now();
-/** Says on stderr which measurement starts and how long the bench has run (the whole run takes ~15 min). */
+/** Says on stderr which measurement starts and how long the bench has run (the whole run takes ~35 min). */
 function stage(n: number, text: string): void {
   process.stderr.write(
     `bench: [${n}/${STAGES}] ${text} (${formatDuration(Date.now() - benchStarted)} so far)\n`,
