@@ -15,12 +15,7 @@ import type { ScrapingProsClient } from "../client/client";
 import { CollectionOperations } from "../core/collection/operations";
 import { CollectionRunOperations, type RunPollOptions } from "../core/collection-run/operations";
 import { type ProviderSettings, plainKeyWarning } from "../core/config";
-import {
-  LookupNotFoundError,
-  lookUpCollection,
-  lookUpCollections,
-  lookUpRun,
-} from "../core/lookups";
+import { LookupNotFoundError, lookUpCollection, lookUpCollections, lookUpRun } from "../core/lookups";
 import { type MessageSink, stderrSink } from "../core/message-sink";
 import { ProviderContext } from "../core/provider-context";
 import type { CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult } from "../core/results";
