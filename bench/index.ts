@@ -27,7 +27,7 @@ const { formatDuration } = require("../scripts/progress.js") as { formatDuration
 
 const STAGES = 6;
 const benchStarted = Date.now();
-/** Says on stderr which measurement starts and how long the bench has run (the whole run takes ~15 min). */
+/** Says on stderr which measurement starts and how long the bench has run (the whole run takes ~35 min). */
 function stage(n: number, text: string): void {
   process.stderr.write(
     `bench: [${n}/${STAGES}] ${text} (${formatDuration(Date.now() - benchStarted)} so far)\n`,
@@ -92,8 +92,12 @@ async function main(): Promise<void> {
   stage(5, "first up and refresh of 1,000 auto-named collections, counting the calls (about 3 min)");
   lines.push(...listCallsLines(await benchListCalls(1000, 5)));
   // `pulumi up` of N collections against N no-op dynamic resources (the engine's floor), for create,
-  // no-change preview, update and refresh: about 10 minutes at 1,000 on 2 cores.
-  stage(6, "1,000 collections against the engine floor: create, preview, update, refresh (about 10 min)");
+  // no-change preview, update and refresh, with the dynamic provider (TypeScript) and the native
+  // plugin (Pulumi YAML) in the same run.
+  stage(
+    6,
+    "1,000 collections against the engine floor, dynamic and native: create, preview, update, refresh (about 25 min)",
+  );
   const engine = [await benchEngineFloor(1000)];
   lines.push(engineFloorTable(engine), "", engineFloorCpuTable(engine));
   process.stdout.write(`${lines.join("\n")}\n`);

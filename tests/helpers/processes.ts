@@ -26,6 +26,7 @@ export type ProcessKind =
   | "yaml-host"
   | "program"
   | "dynamic-provider"
+  | "native-provider"
   | "launcher"
   | "other";
 
@@ -38,6 +39,8 @@ export function kindOf(p: ProcessInfo): ProcessKind {
   if (/pulumi-language-yaml( |$)/.test(c)) return "yaml-launcher";
   if (/@pulumi[\\/]pulumi[\\/]cmd[\\/]run\b/.test(c)) return "program";
   if (/@pulumi[\\/]pulumi[\\/]cmd[\\/]dynamic-provider/.test(c)) return "dynamic-provider";
+  // The native plugin: its launcher script execs node on the bundle beside it.
+  if (/pulumi-resource-scrapingpros\.cjs/.test(c)) return "native-provider";
   if (/pulumi-resource-/.test(c)) return "launcher";
   if (/(^|\/)pulumi( |$)/.test(c)) return "cli";
   return "other";
