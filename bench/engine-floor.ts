@@ -1,6 +1,5 @@
 /**
- * Issue 8, item 3, first bullet, and issue 17: `pulumi` with N collections (1,000 by default, 5
- * requests each) against the engine floor, N no-op dynamic resources (`pulumi.dynamic.Resource` whose
+ * `pulumi` with N collections (1,000 by default, 5 requests each) against the engine floor, N no-op dynamic resources (`pulumi.dynamic.Resource` whose
  * provider calls nothing) in a TypeScript program with the same request lists, for four operations:
  * create (`up` of a new stack), a no-change `preview`, `up` after every request list was edited, and
  * `refresh`. The collections are measured twice in the same run: the dynamic provider's TypeScript
@@ -32,7 +31,7 @@ export type Operation = (typeof OPERATIONS)[number];
 export type ProviderKind = "dynamic" | "native";
 
 /**
- * The most each operation may take, as a multiple of the floor's time (issue 19): create and update
+ * The most each operation may take, as a multiple of the floor's time: create and update
  * at the floor, the no-change preview at 1.3× for the dynamic provider and 1.1× for the native one
  * (its program registers no internal inputs), each against the TypeScript floor; the table also
  * holds the native provider to its targets against the YAML floor. Refresh has its own target in
@@ -82,7 +81,7 @@ export interface EngineFloorResult {
 }
 
 /**
- * Issue 17: the native provider's no-change preview is no slower than the dynamic one's, as a
+ * The native provider's no-change preview is no slower than the dynamic one's, as a
  * multiple of the dynamic provider's time in the same run.
  */
 export const NATIVE_OVER_DYNAMIC_TARGETS: Partial<Record<Operation, number>> = { preview: 1.0 };

@@ -1,5 +1,5 @@
 /**
- * Issue 19: calls below one per resource. With the real CLI and N auto-named collections (1,000 by
+ * Calls below one per resource. With the real CLI and N auto-named collections (1,000 by
  * default): the calls of the first `pulumi up` (target: at most N + 5, N of them POSTs), of a
  * `pulumi refresh` (target: at most 5), and the refresh again against the emulator limited to R
  * requests/s (5 by default; target: at most 1.2× the unlimited refresh's time). The emulator keeps
@@ -17,7 +17,7 @@ import { pulumiBinDir } from "../tests/helpers/e2e";
 import { startTestEmulator, TEST_KEY } from "../tests/helpers/emulator";
 import { type ProgramSpec, TestStack } from "../tests/helpers/pulumi";
 
-/** The targets of issue 19. */
+/** The call and time targets of this bench. */
 export const LIST_CALL_TARGETS = {
   /** Calls of the first `up` beyond one POST per collection. */
   firstUpExtraCalls: 5,

@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 4: a seeded slice of the fault campaign (`npm run campaign`). Ten deployments of
+ * A seeded slice of the fault campaign (`npm run campaign`). Ten deployments of
  * randomly edited programs under random faults (CLI killed before or after the API commits, or right
  * after it answers; a dropped answer; 5xx and 429 bursts; the emulator killed and restarted), each
  * followed by what a user does next, then checked against the emulator's own store. The stages slice

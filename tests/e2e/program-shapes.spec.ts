@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 1: `Collection` in the program structures real programs use (components at any
+ * `Collection` in the program structures real programs use (components at any
  * depth with several children, `parent` across components, `dependsOn` on a component, stack
  * transformations, a Collection as a parent). Each program is TypeScript that imports the package
  * by name; each deploys, the emulator then holds exactly the declared collections, and the next

@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 3: after every create, however the API answered it (a replay of an earlier create,
+ * After every create, however the API answered it (a replay of an earlier create,
  * an adoption by name, an adoption by id), the account holds exactly what is declared and the stack
  * records what the account holds. Checked in the emulator's store, not only in the stack.
  */

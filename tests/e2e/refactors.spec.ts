@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 2: no URN change short of a replacement writes anything to the account. One stack
+ * No URN change short of a replacement writes anything to the account. One stack
  * goes through the refactors a team makes (alias rename, moving collections into a component,
  * renaming the component, stack rename, project rename) with auto-named and explicitly named
  * collections; after each, preview shows no change, `up` makes no API call, and the account holds

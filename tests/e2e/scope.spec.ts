@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 6: two stacks with the same project and stack names on two backends (two
+ * Two stacks with the same project and stack names on two backends (two
  * developers' local `dev` stacks), one API key, one account: each gets its own collections. No
  * create of one is replayed or adopted by the other, and each stack's next preview is clean.
  */

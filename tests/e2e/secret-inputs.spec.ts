@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 1: a value the program marks secret stays secret everywhere. A TypeScript program
+ * A value the program marks secret stays secret everywhere. A TypeScript program
  * as users write it (`pulumi.secret(...)` in a request URL, a request header, a name, a collection's
  * and a run's `callbackUrl`), deployed by the real CLI against the emulator: each secret token
  * appears in no output of `preview --diff`, `preview --json`, `up`, `up --debug`, `refresh`, `stack output --json`,

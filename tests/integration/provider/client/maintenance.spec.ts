@@ -6,7 +6,7 @@ import { RateLimits } from "../../../../provider/client/rate-limits";
 import { calls, closeTestClients, startTestEmulator, TEST_KEY, testClient } from "../../../helpers/emulator";
 
 /**
- * Issue 16's maintenance window, shortened: the emulator answers every PUT 503 with `Retry-After: 1`
+ * A maintenance window, shortened: the emulator answers every PUT 503 with `Retry-After: 1`
  * for about 3 s. Waits the API asks for count against `maxThrottleWaitMs`, not `deadlineMs`, so 20
  * concurrent updates with a deadline shorter than the window all succeed, at a bounded pace.
  */

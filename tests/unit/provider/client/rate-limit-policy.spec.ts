@@ -131,7 +131,7 @@ describe("rate-limit policy", () => {
     const o = DEFAULT_RETRY;
     it("is Retry-After when given and longer than the floor, capped at maxRetryAfterMs", () => {
       assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "1" }, 0, o, 0.5, 0), 1000);
-      // Issue 16: `Retry-After: 0` paused 0 ms; the floor applies (500 ms · 0.75 with random 0.5).
+      // `Retry-After: 0` once paused 0 ms; the floor applies (500 ms · 0.75 with random 0.5).
       assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "0" }, 0, o, 0.5, 0), 375);
       // Deep in a streak of useless hints, the floor (4-8 s) is longer than a 1 s hint: the floor wins.
       assert.equal(throttlePauseMs({ kind: "status", status: 429, retryAfter: "1" }, 5, o, 0.5, 0), 6000);

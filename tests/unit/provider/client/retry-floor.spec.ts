@@ -17,7 +17,7 @@ import { VirtualClock } from "../../../helpers/virtual-clock";
 const ORIGIN = "http://floor.test";
 
 /**
- * Issue 16: a 429 or 503 whose `Retry-After` is 0, in the past or nonsense was retried at once, so one
+ * A 429 or 503 whose `Retry-After` is 0, in the past or nonsense was retried at once, so one
  * call sent about 10,000 requests in 3 s. Every wait now has a floor that doubles over a streak. These
  * tests run minutes of retries on a virtual clock and look at when each request was sent.
  */
@@ -161,7 +161,7 @@ describe("every retry waits at least a floor (virtual clock)", () => {
 });
 
 /**
- * Issue 16's maintenance window: every PUT is answered 503 with `Retry-After: 5` for four minutes.
+ * A maintenance window: every PUT is answered 503 with `Retry-After: 5` for four minutes.
  * With 50 collections, each call gave up at the 120 s deadline. Waits the API asks for now count
  * against `maxThrottleWaitMs` (10 min), not `deadlineMs`.
  */
