@@ -12,6 +12,7 @@ import { type ChildProcess, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../emulator";
+import { assertCallsWithin } from "./call-counts";
 import { startTestEmulator, TEST_KEY } from "./emulator";
 import { describeProcesses, E2E_RUN_ID, E2E_RUN_ID_VAR, processesWithEnv, waitForExit } from "./processes";
 import { type CliResult, spawnPulumi, succeeded } from "./pulumi";
@@ -178,7 +179,7 @@ export async function nativeCycle(
     const toursId = outputs.toursId as string;
     const runsOfTours = `/v1/async/collections/${toursId}/runs`;
     const lookup = `GET /v1/async/collections/${toursId}`;
-    assert.deepEqual(callsSince(emu, mark).sort(), [
+    assertCallsWithin(callsSince(emu, mark), [
       "GET /v1/async/collections", // the auto-named collection is looked up by name
       lookup,
       `GET ${runsOfTours}`, // the run re-attaches to nothing
@@ -218,7 +219,7 @@ export async function nativeCycle(
 
     mark = emu.requests().length;
     await cli(["preview", "--expect-no-changes"]);
-    assert.deepEqual(callsSince(emu, mark), [lookup], "a clean preview calls nothing but the function");
+    assertCallsWithin(callsSince(emu, mark), [lookup], "a clean preview calls nothing but the function");
 
     fs.writeFileSync(
       path.join(dir, "Pulumi.yaml"),
@@ -227,19 +228,20 @@ export async function nativeCycle(
     mark = emu.requests().length;
     const edit = await cli(["up", "--yes", "--skip-preview"]);
     assert.match(edit.stdout, /~ 1 updated/);
-    assert.deepEqual(callsSince(emu, mark).sort(), [lookup, `PUT /v1/async/collections/${toursId}`]);
+    assertCallsWithin(callsSince(emu, mark), [lookup, `PUT /v1/async/collections/${toursId}`], "an edit");
 
     mark = emu.requests().length;
     await cli(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
-    assert.deepEqual(callsSince(emu, mark), [lookup], "a no-op up writes nothing");
+    assertCallsWithin(callsSince(emu, mark), [lookup], "a no-op up writes nothing");
 
     mark = emu.requests().length;
     await cli(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]);
     const autoId = emu.collections().find((c) => c.name === outputs.autoName)?.id;
-    assert.deepEqual(
-      callsSince(emu, mark).sort(),
-      [`GET /v1/async/collections/${autoId}`, lookup, `GET ${runsOfTours}/${outputs.runId}`].sort(),
-      "refresh reads each resource once",
+    // The two collections' reads and the program's lookup share list calls.
+    assertCallsWithin(
+      callsSince(emu, mark),
+      [`GET /v1/async/collections/${autoId}`, lookup, `GET ${runsOfTours}/${outputs.runId}`],
+      "refresh reads each resource at most once",
     );
 
     mark = emu.requests().length;
