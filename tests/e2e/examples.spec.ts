@@ -155,7 +155,9 @@ describe("e2e: examples (basic, per-stage, yaml) with the real CLI (gitops: gito
       );
       assert.deepEqual(callsSince(emu, mark), [], "the first preview calls nothing");
 
-      await pulumi(["up", "--yes", "--skip-preview"]);
+      const up = await pulumi(["up", "--yes", "--skip-preview"]);
+      // The program and its project file draw no diagnostic from the YAML host or the plugin.
+      assert.doesNotMatch(up.stdout + up.stderr, /warning|error/i, "up prints no warning");
       const stored = byName(emu);
       assert.equal(stored.size, 3);
       const tours = stored.get("dev-tours");
@@ -179,7 +181,8 @@ describe("e2e: examples (basic, per-stage, yaml) with the real CLI (gitops: gito
       assert.match(out.runId ?? "", /^[0-9a-f-]{36}$/);
 
       mark = emu.requests().length;
-      await pulumi(["preview", "--expect-no-changes"]);
+      const clean = await pulumi(["preview", "--expect-no-changes"]);
+      assert.doesNotMatch(clean.stdout + clean.stderr, /warning|error/i, "preview prints no warning");
       assert.deepEqual(
         callsSince(emu, mark),
         [`GET /v1/async/collections/${tours?.id}`],
