@@ -337,13 +337,15 @@ function goEnv() {
  * @param {string} go
  * @param {string[]} args
  * @param {{cwd?: string, label: string, step?: number, steps?: number, unit?: string, total?: number,
- *   count?: "packages" | "downloads", hint?: string, progress?: boolean}} step
- *   `progress: false` sends the report nowhere (tests).
+ *   count?: "packages" | "downloads", hint?: string, progress?: boolean, env?: NodeJS.ProcessEnv,
+ *   prefix?: string}} step
+ *   `progress: false` sends the report nowhere (tests); `env` replaces this script's go environment
+ *   and `prefix` its "ensure-pulumi: " (for other scripts that build with go, such as generate-sdks.js).
  * @returns {{lines: number}} how many lines go wrote to stdout
  */
 function runGo(go, args, step) {
   const r = childProcess.spawnSync(process.execPath, [path.join(__dirname, "go-progress.js")], {
-    env: goEnv(),
+    env: step.env || goEnv(),
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
     input: JSON.stringify({
@@ -363,7 +365,7 @@ function runGo(go, args, step) {
       total: step.total,
       count: step.count,
       hint: step.hint,
-      prefix: "ensure-pulumi: ",
+      prefix: step.prefix || "ensure-pulumi: ",
     }),
     stdio: ["pipe", "pipe", step.progress === false ? "ignore" : "inherit"],
   });
@@ -799,6 +801,7 @@ module.exports = {
   inputsHashes,
   rebuildPlan,
   acquireLock,
+  runGo,
 };
 
 if (require.main === module) {

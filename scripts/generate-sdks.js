@@ -30,6 +30,7 @@ const childProcess = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { runGo: runGoWithProgress } = require("./ensure-pulumi.js");
 const { formatDuration } = require("./progress.js");
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -62,43 +63,14 @@ function goEnv(mod) {
 }
 
 /**
- * Runs one go command through scripts/go-progress.js (what is happening, packages compiled, time).
- * Throws with go's output on failure.
+ * Runs one go command with ensure-pulumi's progress reporter, in this script's go environment.
  * @param {string[]} args
- * @param {{cwd: string, label: string, step: number, steps: number, mod: "readonly" | "mod",
- *   count?: "packages" | "downloads", progress: boolean}} step
+ * @param {"readonly" | "mod"} mod
+ * @param {{cwd: string, label: string, step: number, steps: number, unit: string,
+ *   count: "packages" | "downloads", progress: boolean}} step
  */
-function runGo(args, step) {
-  const r = childProcess.spawnSync(process.execPath, [path.join(__dirname, "go-progress.js")], {
-    env: goEnv(step.mod),
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    input: JSON.stringify({
-      go: "go",
-      args,
-      cwd: step.cwd,
-      label: step.label,
-      step: step.step,
-      steps: step.steps,
-      unit: step.count === "packages" ? "packages" : step.count ? "modules downloaded" : undefined,
-      unitOne: step.count === "packages" ? "package" : step.count ? "module downloaded" : undefined,
-      count: step.count,
-      prefix: "sdks: ",
-    }),
-    stdio: ["pipe", "pipe", step.progress ? "inherit" : "ignore"],
-  });
-  if (r.error) throw new Error(`could not run the go progress reporter: ${r.error.message}`);
-  /** @type {{status: number | null, signal: string | null, output: string}} */
-  let result;
-  try {
-    result = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`\`go ${args.join(" ")}\` was interrupted (${r.signal || `exit ${r.status}`})`);
-  }
-  if (result.status !== 0) {
-    const output = result.output.trim();
-    throw new Error(`\`go ${args.join(" ")}\` failed (exit ${result.status})${output ? `:\n${output}` : ""}`);
-  }
+function runGo(args, mod, step) {
+  runGoWithProgress("go", args, { ...step, env: goEnv(mod), prefix: "sdks: " });
 }
 
 /**
@@ -123,12 +95,12 @@ function generateSdks(options = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sp-gen-sdks-"));
   try {
     const generator = path.join(tmp, "gen-sdks");
-    runGo(["build", "-v", "-trimpath", "-o", generator, GENERATOR_PACKAGE], {
+    runGo(["build", "-v", "-trimpath", "-o", generator, GENERATOR_PACKAGE], "readonly", {
       cwd: GENERATOR_MODULE,
       label: "compiling the SDK generator (scripts/pulumi-schema-check/gen-sdks)",
       step: 1,
       steps: 3,
-      mod: "readonly",
+      unit: "packages",
       count: "packages",
       progress,
     });
@@ -142,12 +114,12 @@ function generateSdks(options = {}) {
     if (gen.status !== 0) {
       throw new Error(`the SDK generator failed (exit ${gen.status}):\n${(gen.stderr || "").trim()}`);
     }
-    runGo(["mod", "tidy"], {
+    runGo(["mod", "tidy"], "mod", {
       cwd: goDir,
       label: "go mod tidy in the Go SDK (go.sum)",
       step: 3,
       steps: 3,
-      mod: "mod",
+      unit: "modules downloaded",
       count: "downloads",
       progress,
     });

@@ -320,21 +320,20 @@ export function createNativeProvider(options: NativeProviderOptions = {}): Nativ
     async invoke(token, inputs) {
       const { values, secret } = unwrapSecrets(inputs);
       const isSecret = secret.size > 0;
-      // The context's one function, so invokes that arrive together share their list calls.
-      const withClient = context.withClient;
+      // The context's one function (not one per invoke), so invokes that arrive together share list calls.
       const lookup = async (): Promise<object> => {
         switch (token) {
           case NATIVE_TOKENS.getCollection:
-            return lookUpCollection(withClient, { id: values.id as string }, isSecret);
+            return lookUpCollection(context.withClient, { id: values.id as string }, isSecret);
           case NATIVE_TOKENS.listCollections:
-            return lookUpCollections(withClient, {
+            return lookUpCollections(context.withClient, {
               ...(values.name !== undefined ? { name: values.name as string } : {}),
               ...(values.namePrefix !== undefined ? { namePrefix: values.namePrefix as string } : {}),
               ...(values.since !== undefined ? { since: values.since as string } : {}),
             });
           case NATIVE_TOKENS.getRun:
             return lookUpRun(
-              withClient,
+              context.withClient,
               { collectionId: values.collectionId as string, runId: values.runId as string },
               isSecret,
             );
